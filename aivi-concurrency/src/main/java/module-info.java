@@ -1,0 +1,12 @@
+/**
+ * The {@code aivi.concurrency} domain for Java: typed effects ({@link aivi.concurrency.Effect}), fibers on
+ * virtual threads, structured concurrency ({@link aivi.concurrency.Concurrency#par par},
+ * {@link aivi.concurrency.Concurrency#race race}, {@link aivi.concurrency.Concurrency#scope scope},
+ * {@link aivi.concurrency.Concurrency#spawn spawn}, ...) and Go-style channels.
+ *
+ * <p>Only the package {@code aivi.concurrency} is exported; {@code aivi.concurrency.internal} is the
+ * implementation.
+ */
+module aivi.concurrency {
+    exports aivi.concurrency;
+}
