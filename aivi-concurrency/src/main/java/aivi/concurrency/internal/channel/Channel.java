@@ -1,0 +1,664 @@
+package aivi.concurrency.internal.channel;
+
+import aivi.concurrency.ChannelClosedException;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A multi-producer, multi-consumer FIFO channel for (virtual) threads: rendezvous (capacity 0),
+ * buffered (capacity {@code n > 0}) or unbounded. This is the engine; the public {@code Sender} and
+ * {@code Receiver} wrap it.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p><b>Algorithm.</b> The design is Go's {@code hchan} adapted to the JVM: a short critical section
+ * under a per-channel lock decides every transfer, and blocking happens outside it. The lock guards
+ * <ul>
+ *   <li>a ring buffer of values ({@code items}, {@code head}, {@code count}) holding at most
+ *       {@code bound} values: {@code 0} (rendezvous), {@code n}, or {@code Integer.MAX_VALUE}
+ *       (unbounded; the array grows by doubling);</li>
+ *   <li>two intrusive FIFO queues of {@link WaitNode}s: blocked senders (each node carries its value)
+ *       and blocked receivers;</li>
+ *   <li>the {@code closed} flag (written under the lock, {@code volatile} for lock-free queries).</li>
+ * </ul>
+ * An operation takes the lock, completes at once if it can (hand a value to a waiting receiver, take
+ * one from the buffer, take one from a waiting sender, use free buffer space), and otherwise enqueues a
+ * node and releases the lock before waiting. We chose this over the segment-based algorithm of Koval,
+ * Alistarh and Elizarov (used by jox and Kotlin) because every decision is taken by one lock holder plus
+ * one CAS on the waiter, which makes close, cancellation and select easy to prove, and on the 2-core
+ * machines we target the critical sections are a few dozen instructions: the lock is uncontended or
+ * briefly spun on. See {@code docs/adr/0002-channels.md} for the measurements.
+ *
+ * <p><b>The lock</b> is a test-and-test-and-set spin lock on {@link #lock} that falls back to
+ * {@link Thread#yield()}: nothing inside it blocks, parks or allocates much, so the holder is never
+ * unmounted while holding it (virtual threads are not preempted). Acquisition is a CAS (acquire);
+ * release is a release store. Fields guarded by it are plain.
+ *
+ * <p><b>Waiting.</b> A blocked party parks on its {@link Waiter}, whose {@code state} moves exactly once
+ * from pending to final by CAS: committed by a counterpart (or by {@link #close()}), or cancelled by the
+ * owner (interrupt, timeout). Before parking the owner spins briefly, so that in a tight producer/consumer
+ * loop the counterpart usually commits while the owner is still running and no unpark is needed.
+ *
+ * <p><b>Invariants</b> (under the lock; "live" = a node whose waiter is still pending):
+ * <ol>
+ *   <li>{@code 0 <= count <= bound}; the buffer holds values in send order.</li>
+ *   <li>A live receiver is queued only while {@code count == 0}: a send first hands its value to the
+ *       oldest live receiver, and a receiver only waits when the buffer is empty.</li>
+ *   <li>A live sender is queued only while {@code count == bound}: when a receive frees a slot it moves
+ *       the oldest live sender's value into the buffer (committing that sender) under the same lock.</li>
+ *   <li>Once {@code closed} is set no node is enqueued again, and both queues were emptied by the
+ *       {@code close} that set it.</li>
+ *   <li>Dead nodes (cancelled waiters, or select waiters already committed elsewhere) may linger in a
+ *       queue until their owner unlinks them; everybody who dequeues one skips it, because its commit
+ *       CAS fails.</li>
+ * </ol>
+ * From (2) and (3), FIFO order holds: values leave in the order their sends committed, where a waiting
+ * sender's commit is the moment its value enters the buffer (or is handed to a receiver).
+ *
+ * <p><b>Races and how they resolve.</b>
+ * <ul>
+ *   <li><i>Counterpart vs. owner's cancellation</i> (interrupt or timeout): both CAS the waiter's state;
+ *       exactly one wins. If the counterpart wins the transfer happened: the owner returns normally (the
+ *       received value, or "sent") and re-asserts its interrupt status. If the owner wins the transfer
+ *       never happened: the counterpart keeps its value (a sender tries the next receiver or buffers
+ *       it), and the owner throws {@link InterruptedException}; its value was never visible to anyone
+ *       because a waiting sender's value moves only by a successful commit.</li>
+ *   <li><i>Close vs. transfer</i>: {@code close} takes the lock, sets {@code closed}, detaches both
+ *       queues, releases the lock and then commits every detached waiter with "closed". A waiter that a
+ *       transfer committed before (under the lock) was already dequeued, so it is not in the detached
+ *       queues; a waiter that cancels concurrently wins or loses the CAS as above. Buffered values stay:
+ *       receivers drain them and only then see "closed".</li>
+ *   <li><i>Select</i> (see {@link Select}): a selector enqueues one node per clause, all sharing one
+ *       waiter, so the first counterpart to win the CAS commits exactly one clause; the other nodes
+ *       turn dead and are unlinked by the selector.</li>
+ * </ul>
+ *
+ * <p><b>Memory consistency.</b> Everything a sender did before {@code send} happens-before everything the
+ * receiver of that value does after its receive returns: either both pass through the lock, or the
+ * value is published by the waiter's commit CAS and read after the owner's volatile read of the state.
+ *
+ * <p>Null values are rejected; {@code null} is therefore free to mean "closed" or "nothing" in the
+ * internal API ({@link #receiveOrNull()}, {@link #tryReceive()}).
+ *
+ * @param <A> the type of values
+ */
+public final class Channel<A> {
+
+    /** The capacity value that asks for an unbounded channel in {@link #create(int)}. */
+    public static final int UNBOUNDED = -1;
+
+    /** {@link #trySend} outcome. */
+    public enum Offer {
+        /** The value was handed to a receiver or buffered. */
+        DELIVERED,
+        /** No receiver was waiting and the buffer was full; nothing happened. */
+        FULL,
+        /** The channel is closed; nothing happened. */
+        CLOSED
+    }
+
+    private static final int NCPU = Runtime.getRuntime().availableProcessors();
+    /** Spins before parking in a rendezvous wait: a handoff usually arrives within a few hundred ns. */
+    static final int RENDEZVOUS_SPINS = NCPU > 1 ? 256 : 0;
+    /** Spins before parking when the buffer is full or empty. */
+    static final int BUFFERED_SPINS = NCPU > 1 ? 64 : 0;
+    /** Spins on a held lock before yielding the carrier. */
+    private static final int LOCK_SPINS = NCPU > 1 ? 64 : 1;
+    private static final int INITIAL_ARRAY = 16;
+
+    private static final AtomicLong IDS = new AtomicLong();
+    private static final VarHandle LOCK;
+
+    static {
+        try {
+            LOCK = MethodHandles.lookup().findVarHandle(Channel.class, "lock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The capacity as requested: 0, n, or {@link #UNBOUNDED}. */
+    private final int capacity;
+    /** The most values the buffer may hold. */
+    private final int bound;
+    /** Spins before parking. */
+    final int spins;
+    /** Unique, increasing: the global lock order for {@link Select}. */
+    final long id = IDS.incrementAndGet();
+
+    /** 0 free, 1 held. Accessed through {@link #LOCK}. */
+    @SuppressWarnings("unused")
+    private volatile int lock;
+
+    /** Written only under the lock; volatile so {@link #isClosedForSend()} needs no lock. */
+    private volatile boolean closed;
+
+    // Guarded by the lock.
+    private Object[] items;
+    private int head;
+    private int count;
+    private WaitNode sendersHead;
+    private WaitNode sendersTail;
+    private WaitNode receiversHead;
+    private WaitNode receiversTail;
+    /** The owner of the waiter the last locked step committed, to unpark after unlocking. */
+    private Thread toUnpark;
+
+    private Channel(int capacity) {
+        this.capacity = capacity;
+        this.bound = capacity == UNBOUNDED ? Integer.MAX_VALUE : capacity;
+        this.spins = capacity == 0 ? RENDEZVOUS_SPINS : BUFFERED_SPINS;
+        this.items = bound == 0 ? null : new Object[Math.min(bound, INITIAL_ARRAY)];
+    }
+
+    /**
+     * Creates a channel: {@code 0} is rendezvous, {@code n > 0} buffers {@code n} values, and
+     * {@link #UNBOUNDED} never blocks senders.
+     *
+     * @param capacity 0, a positive buffer size, or {@link #UNBOUNDED}
+     * @param <A>      the type of values
+     * @return a new open channel
+     * @throws IllegalArgumentException if {@code capacity < 0} and not {@link #UNBOUNDED}
+     */
+    public static <A> Channel<A> create(int capacity) {
+        if (capacity < 0 && capacity != UNBOUNDED) {
+            throw new IllegalArgumentException("capacity must be >= 0 (or UNBOUNDED), was " + capacity);
+        }
+        return new Channel<>(capacity);
+    }
+
+    /**
+     * Creates a rendezvous channel: each {@code send} waits for a receiver.
+     *
+     * @param <A> the type of values
+     * @return a new open channel
+     */
+    public static <A> Channel<A> rendezvous() {
+        return new Channel<>(0);
+    }
+
+    /**
+     * Creates a channel that buffers up to {@code capacity} values.
+     *
+     * @param capacity the buffer size, {@code >= 1}
+     * @param <A>      the type of values
+     * @return a new open channel
+     * @throws IllegalArgumentException if {@code capacity < 1}
+     */
+    public static <A> Channel<A> buffered(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("buffered: capacity must be >= 1, was " + capacity);
+        }
+        return new Channel<>(capacity);
+    }
+
+    /**
+     * Creates an unbounded channel: {@code send} never blocks.
+     *
+     * @param <A> the type of values
+     * @return a new open channel
+     */
+    public static <A> Channel<A> unbounded() {
+        return new Channel<>(UNBOUNDED);
+    }
+
+    /**
+     * The capacity this channel was created with.
+     *
+     * @return 0 (rendezvous), the buffer size, or {@link #UNBOUNDED}
+     */
+    public int capacity() {
+        return capacity;
+    }
+
+    // ------------------------------------------------------------------------------------------ send
+
+    /**
+     * Sends {@code value}, waiting while no receiver is ready and the buffer is full.
+     *
+     * <p>Blocks: on a rendezvous channel until a receiver takes the value; on a buffered channel while
+     * the buffer is full; never on an unbounded one. Interruption: if the thread is interrupted while
+     * waiting (or on entry, when the send cannot complete at once), throws {@link InterruptedException}
+     * and the value was not delivered; if the value was already delivered when the interrupt arrived,
+     * returns normally with the interrupt status set.
+     *
+     * @param value the value, not null
+     * @throws ChannelClosedException if the channel is closed, or closes while this send waits; the
+     *                                value was not delivered
+     * @throws InterruptedException   if interrupted before the value was delivered
+     * @throws NullPointerException   if {@code value} is null
+     */
+    public void send(A value) throws InterruptedException {
+        if (!sendOrClosed(value)) {
+            throw new ChannelClosedException("send: the channel was closed; the value was not delivered");
+        }
+    }
+
+    /**
+     * Like {@link #send}, but reports a closed channel by returning {@code false} instead of throwing.
+     *
+     * @param value the value, not null
+     * @return true if the value was delivered (to a receiver or the buffer); false if the channel was
+     *     closed, in which case it was not delivered
+     * @throws InterruptedException if interrupted before the value was delivered
+     * @throws NullPointerException if {@code value} is null
+     */
+    public boolean sendOrClosed(A value) throws InterruptedException {
+        Objects.requireNonNull(value, "send: value must not be null");
+        lock();
+        if (closed) {
+            unlock();
+            return false;
+        }
+        if (offerLocked(value)) {
+            unlockAndUnpark();
+            return true;
+        }
+        if (Thread.interrupted()) {
+            unlock();
+            throw new InterruptedException("send interrupted before the value was delivered");
+        }
+        WaitNode node = new WaitNode(Thread.currentThread(), true, value);
+        enqueueLocked(node);
+        unlock();
+        int s = node.await(spins, this);
+        if (s == Waiter.CANCELLED) {
+            unlink(node);
+            throw new InterruptedException("send interrupted before the value was delivered");
+        }
+        return !Waiter.isClosed(s);
+    }
+
+    /**
+     * Sends {@code value} if that is possible without waiting: a receiver is waiting or the buffer has
+     * room. Never blocks (beyond a short critical section); usable from any thread.
+     *
+     * @param value the value, not null
+     * @return {@link Offer#DELIVERED}, {@link Offer#FULL} or {@link Offer#CLOSED}
+     * @throws NullPointerException if {@code value} is null
+     */
+    public Offer trySend(A value) {
+        Objects.requireNonNull(value, "trySend: value must not be null");
+        lock();
+        if (closed) {
+            unlock();
+            return Offer.CLOSED;
+        }
+        if (offerLocked(value)) {
+            unlockAndUnpark();
+            return Offer.DELIVERED;
+        }
+        unlock();
+        return Offer.FULL;
+    }
+
+    // --------------------------------------------------------------------------------------- receive
+
+    /**
+     * Receives the next value, waiting while there is none.
+     *
+     * <p>Blocks until a value is available or the channel is closed. After {@link #close()}, values sent
+     * before are still returned; once they are drained, returns {@code null} at once, every time.
+     * Interruption: if interrupted while waiting (or on entry, when no value is available at once),
+     * throws {@link InterruptedException} and nothing was consumed; if a value had already been handed
+     * to this receiver when the interrupt arrived, returns it with the interrupt status set.
+     *
+     * @return the value, or {@code null} if the channel is closed and drained
+     * @throws InterruptedException if interrupted before a value was consumed
+     */
+    @SuppressWarnings("unchecked")
+    public A receiveOrNull() throws InterruptedException {
+        lock();
+        Object v = pollLocked();
+        if (v != null) {
+            unlockAndUnpark();
+            return (A) v;
+        }
+        if (closed) {
+            unlock();
+            return null;
+        }
+        if (Thread.interrupted()) {
+            unlock();
+            throw new InterruptedException("receive interrupted before a value was consumed");
+        }
+        WaitNode node = new WaitNode(Thread.currentThread(), false, null);
+        enqueueLocked(node);
+        unlock();
+        int s = node.await(spins, this);
+        if (s == Waiter.CANCELLED) {
+            unlink(node);
+            throw new InterruptedException("receive interrupted before a value was consumed");
+        }
+        return Waiter.isClosed(s) ? null : (A) node.item;
+    }
+
+    /**
+     * Receives a value if one is available without waiting. Never blocks (beyond a short critical
+     * section); usable from any thread.
+     *
+     * @return the value, or {@code null} if none is available now (the channel is empty, or closed and
+     *     drained: {@link #isClosedForReceive()} tells them apart, and stays true once true)
+     */
+    @SuppressWarnings("unchecked")
+    public A tryReceive() {
+        lock();
+        Object v = pollLocked();
+        if (v != null) {
+            unlockAndUnpark();
+            return (A) v;
+        }
+        unlock();
+        return null;
+    }
+
+    // ----------------------------------------------------------------------------------------- close
+
+    /**
+     * Closes the channel. Idempotent. Every waiting sender fails (its value is not delivered), every
+     * waiting receiver sees "closed"; values already buffered are still delivered to later receives.
+     *
+     * @return true if this call closed the channel, false if it was already closed
+     */
+    public boolean close() {
+        lock();
+        if (closed) {
+            unlock();
+            return false;
+        }
+        closed = true; // volatile: readers of isClosedForSend() see it without the lock
+        WaitNode senders = detachLocked(true);
+        WaitNode receivers = detachLocked(false);
+        unlock();
+        // Outside the lock: the detached nodes are reachable only from here now.
+        closeAll(senders);
+        closeAll(receivers);
+        return true;
+    }
+
+    private static void closeAll(WaitNode n) {
+        while (n != null) {
+            WaitNode next = n.next;
+            n.next = null;
+            if (n.waiter.tryCommit(n.clause, true) == Waiter.WON_UNPARK) {
+                LockSupport.unpark(n.waiter.owner);
+            }
+            n = next;
+        }
+    }
+
+    /**
+     * Whether {@link #close()} was called: every send now fails.
+     *
+     * @return true once closed
+     */
+    public boolean isClosedForSend() {
+        return closed;
+    }
+
+    /**
+     * Whether the channel is closed and drained: every receive now returns "closed" at once. Once true,
+     * stays true.
+     *
+     * @return true if closed and empty
+     */
+    public boolean isClosedForReceive() {
+        if (!closed) {
+            return false;
+        }
+        lock();
+        boolean drained = count == 0 && sendersHead == null;
+        unlock();
+        return drained;
+    }
+
+    @Override
+    public String toString() {
+        lock();
+        String s = "Channel[capacity=" + (capacity == UNBOUNDED ? "unbounded" : capacity)
+                + ", buffered=" + count + (closed ? ", closed" : "") + "]";
+        unlock();
+        return s;
+    }
+
+    // ------------------------------------------------------------------------ locked steps (Select)
+
+    /**
+     * Under the lock: delivers {@code value} to the oldest live receiver, or buffers it if there is room.
+     * Sets {@link #toUnpark} if a parked receiver must be woken after unlocking.
+     *
+     * @return false if neither was possible (the caller must wait or give up)
+     */
+    boolean offerLocked(Object value) {
+        WaitNode r;
+        while ((r = receiversHead) != null) {
+            removeLocked(r);
+            r.item = value; // published by the commit CAS; ignored if the CAS fails
+            int won = r.waiter.tryCommit(r.clause, false);
+            if (won != Waiter.LOST) {
+                if (won == Waiter.WON_UNPARK) {
+                    toUnpark = r.waiter.owner;
+                }
+                return true;
+            }
+            r.item = null; // a dead receiver: drop it and try the next one
+        }
+        if (count < bound) {
+            push(value);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Under the lock: takes the next value from the buffer (refilling the freed slot from the oldest
+     * live waiting sender) or, on an empty buffer, directly from the oldest live waiting sender. Sets
+     * {@link #toUnpark} if a parked sender must be woken after unlocking.
+     *
+     * @return the value, or null if none is available
+     */
+    Object pollLocked() {
+        if (count > 0) {
+            Object v = pop();
+            WaitNode s;
+            while ((s = sendersHead) != null) {
+                removeLocked(s);
+                int won = s.waiter.tryCommit(s.clause, false);
+                if (won != Waiter.LOST) {
+                    if (won == Waiter.WON_UNPARK) {
+                        toUnpark = s.waiter.owner;
+                    }
+                    push(s.item);
+                    break;
+                }
+            }
+            return v;
+        }
+        WaitNode s;
+        while ((s = sendersHead) != null) {
+            removeLocked(s);
+            int won = s.waiter.tryCommit(s.clause, false);
+            if (won != Waiter.LOST) {
+                if (won == Waiter.WON_UNPARK) {
+                    toUnpark = s.waiter.owner;
+                }
+                return s.item;
+            }
+        }
+        return null;
+    }
+
+    boolean closedLocked() {
+        return closed;
+    }
+
+    /** Under the lock: appends {@code node} to the senders' or receivers' queue (by its kind). */
+    void enqueueLocked(WaitNode node) {
+        node.linked = true;
+        if (node.sending) {
+            WaitNode t = sendersTail;
+            node.prev = t;
+            if (t == null) {
+                sendersHead = node;
+            } else {
+                t.next = node;
+            }
+            sendersTail = node;
+        } else {
+            WaitNode t = receiversTail;
+            node.prev = t;
+            if (t == null) {
+                receiversHead = node;
+            } else {
+                t.next = node;
+            }
+            receiversTail = node;
+        }
+    }
+
+    /** Under the lock: removes {@code node} from its queue if it is still in it. */
+    void removeLocked(WaitNode node) {
+        if (!node.linked) {
+            return;
+        }
+        node.linked = false;
+        WaitNode p = node.prev;
+        WaitNode n = node.next;
+        if (p == null) {
+            if (node.sending) {
+                sendersHead = n;
+            } else {
+                receiversHead = n;
+            }
+        } else {
+            p.next = n;
+        }
+        if (n == null) {
+            if (node.sending) {
+                sendersTail = p;
+            } else {
+                receiversTail = p;
+            }
+        } else {
+            n.prev = p;
+        }
+        node.prev = null;
+        node.next = null;
+    }
+
+    /** Removes a node that its owner gave up on, if a counterpart has not already dequeued it. */
+    void unlink(WaitNode node) {
+        lock();
+        removeLocked(node);
+        unlock();
+    }
+
+    /** Under the lock: empties one queue and returns its nodes as a {@code next}-linked list. */
+    private WaitNode detachLocked(boolean senders) {
+        WaitNode h = senders ? sendersHead : receiversHead;
+        for (WaitNode n = h; n != null; n = n.next) {
+            n.linked = false;
+            n.prev = null;
+        }
+        if (senders) {
+            sendersHead = sendersTail = null;
+        } else {
+            receiversHead = receiversTail = null;
+        }
+        return h;
+    }
+
+    // ------------------------------------------------------------------------------------ the buffer
+
+    private void push(Object v) {
+        Object[] a = items;
+        if (count == a.length) {
+            a = grow();
+        }
+        int i = head + count;
+        if (i >= a.length) {
+            i -= a.length;
+        }
+        a[i] = v;
+        count++;
+    }
+
+    private Object pop() {
+        Object[] a = items;
+        int h = head;
+        Object v = a[h];
+        a[h] = null;
+        head = (h + 1 == a.length) ? 0 : h + 1;
+        count--;
+        return v;
+    }
+
+    private Object[] grow() {
+        Object[] a = items;
+        int n = a.length;
+        int newLength = (int) Math.min((long) bound, Math.min(2L * n, Integer.MAX_VALUE - 8L));
+        if (newLength <= n) {
+            throw new OutOfMemoryError("channel buffer cannot grow beyond " + n + " values");
+        }
+        Object[] b = new Object[newLength];
+        int firstPart = Math.min(count, n - head);
+        System.arraycopy(a, head, b, 0, firstPart);
+        System.arraycopy(a, 0, b, firstPart, count - firstPart);
+        items = b;
+        head = 0;
+        return b;
+    }
+
+    // -------------------------------------------------------------------------------------- the lock
+
+    void lock() {
+        // Acquire: the critical section's reads cannot move above a successful CAS.
+        if (!LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
+            lockSlow();
+        }
+    }
+
+    private void lockSlow() {
+        int spun = 0;
+        for (;;) {
+            // Test before test-and-set: spin on a plain read so waiting does not bounce the line.
+            if ((int) LOCK.getOpaque(this) == 0 && LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
+                return;
+            }
+            if (++spun < LOCK_SPINS) {
+                Thread.onSpinWait();
+            } else {
+                spun = 0;
+                Thread.yield(); // the holder may be descheduled: let it (or anyone) run
+            }
+        }
+    }
+
+    void unlock() {
+        // Release: every write of the critical section is visible to the next acquirer.
+        LOCK.setRelease(this, 0);
+    }
+
+    /** Releases the lock, then wakes the waiter the critical section committed, if it was parked. */
+    void unlockAndUnpark() {
+        Thread t = toUnpark;
+        if (t != null) {
+            toUnpark = null;
+            unlock();
+            LockSupport.unpark(t);
+        } else {
+            unlock();
+        }
+    }
+
+    /** Under the lock: takes (and clears) the thread to unpark, for callers that hold several locks. */
+    Thread takeUnparkLocked() {
+        Thread t = toUnpark;
+        toUnpark = null;
+        return t;
+    }
+}
