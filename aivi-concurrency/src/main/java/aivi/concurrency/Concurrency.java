@@ -1,0 +1,387 @@
+package aivi.concurrency;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The functions of the {@code aivi.concurrency} domain, with the seed's names: {@link #par par},
+ * {@link #race race}, {@link #scope scope}, {@link #spawn spawn}, {@link #timeoutWith timeoutWith},
+ * {@link #retry retry}, {@link #sleep sleep}, and the channel functions.
+ *
+ * <p>Every function returns an {@link Effect}; nothing runs until the effect is run. Fibers are virtual
+ * threads, and every fiber started here belongs to a scope: when a combinator returns, the fibers it started
+ * have terminated.
+ *
+ * {@snippet :
+ * Effect<String, String> slow = Concurrency.<String>sleep(200).as("left");
+ * Effect<String, String> fast = Concurrency.<String>sleep(10).as("right");
+ * String winner = Concurrency.race(slow, fast).runOrThrow(); // "right"
+ * }
+ */
+public final class Concurrency {
+    private Concurrency() {
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // par
+
+    /**
+     * Runs both effects at once and yields both values. If one fails or dies, the other is cancelled;
+     * {@code par} returns only after it has terminated (its finalizers ran) and fails with the first failure
+     * in time; a later failure is kept (attached to a defect as suppressed, or given to the runtime's error
+     * handler), never lost.
+     *
+     * <p>{@code left} runs on the calling fiber and {@code right} on a new one.
+     *
+     * {@snippet :
+     * Effect<String, Pair<Integer, Integer>> both = Concurrency.par(Effect.succeed(1), Effect.succeed(2));
+     * }
+     *
+     * @param left  the first effect
+     * @param right the second effect
+     * @param <E>   the typed error
+     * @param <A>   the first value type
+     * @param <B>   the second value type
+     * @return the effect
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static <E, A, B> Effect<E, Pair<A, B>> par(Effect<E, A> left, Effect<E, B> right) {
+        Objects.requireNonNull(left, "Concurrency.par: left must not be null");
+        Objects.requireNonNull(right, "Concurrency.par: right must not be null");
+        return new Node.Prim<>(fiber -> (Exit) Structured.par(fiber, left, right));
+    }
+
+    /**
+     * Runs all effects at once and yields their values in input order; fails fast like {@link #par}.
+     *
+     * @param effects the effects
+     * @param <E>     the typed error
+     * @param <A>     the value type
+     * @return the effect
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static <E, A> Effect<E, List<A>> parAll(List<? extends Effect<E, A>> effects) {
+        List<Effect<E, A>> copy = List.copyOf(Objects.requireNonNull(effects,
+                "Concurrency.parAll: effects must not be null"));
+        return new Node.Prim<>(fiber -> (Exit) Structured.parAll(fiber, copy));
+    }
+
+    /**
+     * Runs the effects with at most {@code maxParallelism} running at once and yields their values in input
+     * order; fails fast like {@link #par}.
+     *
+     * @param maxParallelism the most effects running at once; at least 1
+     * @param effects        the effects
+     * @param <E>            the typed error
+     * @param <A>            the value type
+     * @return the effect
+     * @throws IllegalArgumentException if {@code maxParallelism < 1}
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static <E, A> Effect<E, List<A>> parAll(int maxParallelism, List<? extends Effect<E, A>> effects) {
+        if (maxParallelism < 1) {
+            throw new IllegalArgumentException("Concurrency.parAll: maxParallelism must be >= 1, was "
+                    + maxParallelism);
+        }
+        List<Effect<E, A>> copy = List.copyOf(Objects.requireNonNull(effects,
+                "Concurrency.parAll: effects must not be null"));
+        if (maxParallelism >= copy.size()) {
+            return parAll(copy);
+        }
+        return Effect.suspend(() -> {
+            int n = copy.size();
+            Object[] results = new Object[n];
+            AtomicInteger next = new AtomicInteger();
+            List<Effect<E, Unit>> workers = new ArrayList<>(maxParallelism);
+            for (int w = 0; w < maxParallelism; w++) {
+                workers.add(worker(copy, results, next));
+            }
+            return parAll(workers).map(ignored -> (List<A>) (List) java.util.Collections.unmodifiableList(
+                    java.util.Arrays.asList(results)));
+        });
+    }
+
+    private static <E, A> Effect<E, Unit> worker(List<Effect<E, A>> effects, Object[] results, AtomicInteger next) {
+        return Effect.suspend(() -> {
+            int i = next.getAndIncrement();
+            if (i >= effects.size()) {
+                return Effect.unit();
+            }
+            return effects.get(i).flatMap(v -> {
+                results[i] = v; // published to the joiner by the fiber's termination (happens-before)
+                return worker(effects, results, next);
+            });
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // race
+
+    /**
+     * Runs both effects at once; the first to <em>complete</em>, with success or failure, wins. The loser is
+     * cancelled and has terminated before {@code race} returns. For the first <em>success</em>, see
+     * {@link #raceSuccess}.
+     *
+     * {@snippet :
+     * Effect<String, String> r = Concurrency.race(
+     *         Concurrency.<String>sleep(1_000).as("slow"),
+     *         Effect.succeed("fast")); // "fast"
+     * }
+     *
+     * @param left  the first effect (it runs on the calling fiber)
+     * @param right the second effect
+     * @param <E>   the typed error
+     * @param <A>   the value type
+     * @return the effect
+     */
+    public static <E, A> Effect<E, A> race(Effect<E, A> left, Effect<E, A> right) {
+        Objects.requireNonNull(left, "Concurrency.race: left must not be null");
+        Objects.requireNonNull(right, "Concurrency.race: right must not be null");
+        return raceImpl(List.of(left, right), false);
+    }
+
+    /**
+     * Runs all effects at once; the first to complete wins and the others are cancelled and awaited.
+     *
+     * @param effects the effects; at least one
+     * @param <E>     the typed error
+     * @param <A>     the value type
+     * @return the effect
+     * @throws IllegalArgumentException if {@code effects} is empty
+     */
+    public static <E, A> Effect<E, A> raceAll(List<? extends Effect<E, A>> effects) {
+        return raceImpl(nonEmpty(effects, "Concurrency.raceAll"), false);
+    }
+
+    /**
+     * Runs both effects at once; the first to <em>succeed</em> wins and the other is cancelled and awaited.
+     * Fails only when both fail, with the last failure (the other is kept: attached or reported).
+     *
+     * @param left  the first effect
+     * @param right the second effect
+     * @param <E>   the typed error
+     * @param <A>   the value type
+     * @return the effect
+     */
+    public static <E, A> Effect<E, A> raceSuccess(Effect<E, A> left, Effect<E, A> right) {
+        Objects.requireNonNull(left, "Concurrency.raceSuccess: left must not be null");
+        Objects.requireNonNull(right, "Concurrency.raceSuccess: right must not be null");
+        return raceImpl(List.of(left, right), true);
+    }
+
+    /**
+     * Runs all effects at once; the first to succeed wins; fails only when all fail, with the last failure.
+     *
+     * @param effects the effects; at least one
+     * @param <E>     the typed error
+     * @param <A>     the value type
+     * @return the effect
+     * @throws IllegalArgumentException if {@code effects} is empty
+     */
+    public static <E, A> Effect<E, A> raceSuccessAll(List<? extends Effect<E, A>> effects) {
+        return raceImpl(nonEmpty(effects, "Concurrency.raceSuccessAll"), true);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <E, A> Effect<E, A> raceImpl(List<? extends Effect<E, A>> effects, boolean successOnly) {
+        return new Node.Prim<>(fiber -> (Exit) Structured.race(fiber, effects, successOnly));
+    }
+
+    private static <T> List<T> nonEmpty(List<T> list, String where) {
+        List<T> copy = List.copyOf(Objects.requireNonNull(list, where + ": effects must not be null"));
+        if (copy.isEmpty()) {
+            throw new IllegalArgumentException(where + ": effects must not be empty");
+        }
+        return copy;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // scope and spawn
+
+    /**
+     * Opens a structured-concurrency scope: {@code run} builds the body, which runs on the calling fiber;
+     * the {@link Scope} handle spawns children on new fibers. Children still running when the body ends are
+     * cancelled, and the scope returns only after all have terminated. A child that fails or dies cancels
+     * the body and its siblings, and the scope fails with that first error. See {@link Scope}.
+     *
+     * {@snippet :
+     * Effect<String, Integer> sum = Concurrency.scope(s ->
+     *         s.spawn(Effect.<String, Integer>succeed(40)).flatMap(task ->
+     *         task.join().map(n -> n + 2)));
+     * }
+     *
+     * @param run builds the body from the scope handle
+     * @param <E> the typed error
+     * @param <A> the value type
+     * @return the effect
+     */
+    public static <E, A> Effect<E, A> scope(Function<Scope, Effect<E, A>> run) {
+        Objects.requireNonNull(run, "Concurrency.scope: run must not be null");
+        return new Node.Prim<>(fiber -> Structured.scope(fiber, run));
+    }
+
+    /**
+     * Starts {@code effect} on a new fiber in the innermost scope of the current fiber (every fiber is a
+     * scope for what it spawns: outside an explicit {@link #scope}, the child belongs to the spawning fiber,
+     * which cancels and awaits it when its own effect ends, and fails if the child fails).
+     *
+     * @param effect the effect to start
+     * @param <E>    the typed error
+     * @param <A>    the value type
+     * @return an effect yielding the task handle
+     */
+    public static <E, A> Effect<E, Task<E, A>> spawn(Effect<E, A> effect) {
+        Objects.requireNonNull(effect, "Concurrency.spawn: effect must not be null");
+        return new Node.Prim<>(fiber -> Exit.success(fiber.innermostScope().start(effect)));
+    }
+
+    /**
+     * Starts {@code effect} on a new fiber that belongs to the {@link Runtime}, not to any scope: it outlives
+     * the effect that started it. Its failure, if nobody joins it, goes to the runtime's error handler;
+     * {@link Runtime#close()} cancels and awaits it.
+     *
+     * @param effect the effect to start
+     * @param <E>    the typed error
+     * @param <A>    the value type
+     * @return an effect yielding the task handle
+     */
+    public static <E, A> Effect<E, Task<E, A>> spawnDetached(Effect<E, A> effect) {
+        Objects.requireNonNull(effect, "Concurrency.spawnDetached: effect must not be null");
+        return new Node.Prim<>(fiber -> Exit.success(fiber.runtime.startDetached(effect)));
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // time
+
+    /**
+     * Suspends the fiber for at least {@code millis} milliseconds of the runtime's clock (a parked virtual
+     * thread, never a blocked carrier). {@code millis <= 0} returns at once. Cancellable promptly.
+     *
+     * @param millis how long to sleep
+     * @param <E>    the typed error
+     * @return the effect
+     */
+    public static <E> Effect<E, Unit> sleep(long millis) {
+        if (millis <= 0) {
+            return Effect.unit();
+        }
+        return new Node.Prim<>(fiber -> {
+            Clock clock = fiber.runtime.clock();
+            long deadline = clock.nanoTime() + Timer.millisToNanos(millis);
+            for (;;) {
+                if (fiber.effectivelyCancelled()) {
+                    return RunLoop.cancelled();
+                }
+                if (clock.nanoTime() - deadline >= 0) {
+                    return Exit.success(Unit.UNIT);
+                }
+                clock.parkUntil(SLEEP, deadline);
+                Thread.interrupted(); // a wake-up only: the levels say whether we are cancelled
+            }
+        });
+    }
+
+    /**
+     * Suspends the fiber for {@code duration}; see {@link #sleep(long)}.
+     *
+     * @param duration how long to sleep
+     * @param <E>      the typed error
+     * @return the effect
+     */
+    public static <E> Effect<E, Unit> sleep(Duration duration) {
+        return sleep(Objects.requireNonNull(duration, "Concurrency.sleep: duration must not be null").toMillis());
+    }
+
+    private static final Object SLEEP = new Object() {
+        @Override
+        public String toString() {
+            return "aivi.concurrency.sleep";
+        }
+    };
+
+    /**
+     * Runs {@code effect} with a time limit: its own outcome if it completes within {@code millis}; otherwise
+     * it is cancelled, and once it has terminated the result is the failure {@code timeoutError}.
+     * {@code millis <= 0} times out at once without running the effect.
+     *
+     * {@snippet :
+     * Effect<String, Integer> nine = Concurrency.timeoutWith(100, "timeout", Effect.succeed(9)); // 9
+     * }
+     *
+     * @param millis       the limit in milliseconds of the runtime's clock
+     * @param timeoutError the error on timeout
+     * @param effect       the effect
+     * @param <E>          the typed error
+     * @param <A>          the value type
+     * @return the effect
+     */
+    public static <E, A> Effect<E, A> timeoutWith(long millis, E timeoutError, Effect<E, A> effect) {
+        Objects.requireNonNull(timeoutError, "Concurrency.timeoutWith: timeoutError must not be null");
+        Objects.requireNonNull(effect, "Concurrency.timeoutWith: effect must not be null");
+        Exit<E, A> onTimeout = Exit.failure(timeoutError);
+        if (millis <= 0) {
+            return Effect.fromExit(onTimeout);
+        }
+        return new Node.Prim<>(fiber -> Structured.timeout(fiber, millis, onTimeout, effect));
+    }
+
+    /**
+     * Runs {@code effect} with a time limit and yields {@code Optional.empty()} if it does not complete in
+     * time (it is then cancelled and awaited).
+     *
+     * @param limit  the limit
+     * @param effect the effect
+     * @param <E>    the typed error
+     * @param <A>    the value type
+     * @return the effect
+     */
+    public static <E, A> Effect<E, Optional<A>> timeout(Duration limit, Effect<E, A> effect) {
+        Objects.requireNonNull(limit, "Concurrency.timeout: limit must not be null");
+        Objects.requireNonNull(effect, "Concurrency.timeout: effect must not be null");
+        long millis = limit.toMillis();
+        Exit<E, Optional<A>> onTimeout = Exit.success(Optional.empty());
+        if (millis <= 0) {
+            return Effect.fromExit(onTimeout);
+        }
+        Effect<E, Optional<A>> wrapped = effect.map(Optional::ofNullable);
+        return new Node.Prim<>(fiber -> Structured.timeout(fiber, millis, onTimeout, wrapped));
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // retry
+
+    /**
+     * Runs {@code effect} up to {@code attempts} times in total while it fails with a typed error; on
+     * exhaustion fails with the last error. Defects and cancellation are never retried.
+     *
+     * {@snippet :
+     * Effect<String, String> fetched = Concurrency.retry(3, Effect.fail("flaky")); // fails after 3 runs
+     * }
+     *
+     * @param attempts the total number of runs; at least 1
+     * @param effect   the effect
+     * @param <E>      the typed error
+     * @param <A>      the value type
+     * @return the effect
+     * @throws IllegalArgumentException if {@code attempts < 1}
+     */
+    public static <E, A> Effect<E, A> retry(int attempts, Effect<E, A> effect) {
+        if (attempts < 1) {
+            throw new IllegalArgumentException("Concurrency.retry: attempts must be >= 1, was " + attempts);
+        }
+        Objects.requireNonNull(effect, "Concurrency.retry: effect must not be null");
+        return retryLoop(effect, 1, attempts);
+    }
+
+    private static <E, A> Effect<E, A> retryLoop(Effect<E, A> effect, int attempt, int attempts) {
+        if (attempt >= attempts) {
+            return effect;
+        }
+        return effect.catchAll(e -> retryLoop(effect, attempt + 1, attempts));
+    }
+}

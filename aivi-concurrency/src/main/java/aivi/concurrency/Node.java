@@ -1,0 +1,206 @@
+package aivi.concurrency;
+
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The instruction set of the interpreter: every {@link Effect} is one of these nodes. An effect is an
+ * immutable tree of nodes; {@link RunLoop} walks it. Each node carries an int {@link Effect#tag} so the run
+ * loop dispatches with one {@code switch} instead of a chain of {@code instanceof} checks.
+ *
+ * <p>Nodes double as continuation frames: {@code FlatMap}, {@code Map}, {@code Fold}, {@code Ensuring},
+ * {@code CaptureExit} and the internal {@code PopMask} are pushed on the run loop's explicit stack while
+ * their inner effect runs.
+ */
+final class Node {
+    private Node() {
+    }
+
+    static final int SUCCEED = 0;
+    static final int FAIL = 1;
+    static final int SYNC = 2;
+    static final int ATTEMPT = 3;
+    static final int SUSPEND = 4;
+    static final int FLAT_MAP = 5;
+    static final int MAP = 6;
+    static final int FOLD = 7;
+    static final int ENSURING = 8;
+    static final int CAPTURE_EXIT = 9;
+    static final int MASK = 10;
+    static final int POP_MASK = 11;
+    static final int PRIM = 12;
+    static final int DONE = 13;
+    static final int GEN = 14;
+
+    static final class Succeed<E, A> extends Effect<E, A> {
+        final A value;
+
+        Succeed(A value) {
+            super(SUCCEED);
+            this.value = value;
+        }
+    }
+
+    static final class Fail<E, A> extends Effect<E, A> {
+        final E error;
+
+        Fail(E error) {
+            super(FAIL);
+            this.error = error;
+        }
+    }
+
+    /** Runs an exit computed earlier: used to resume a saved outcome (e.g. after a finalizer). */
+    static final class Done<E, A> extends Effect<E, A> {
+        final Exit<E, A> exit;
+
+        Done(Exit<E, A> exit) {
+            super(DONE);
+            this.exit = exit;
+        }
+    }
+
+    static final class Sync<E, A> extends Effect<E, A> {
+        final Supplier<? extends A> thunk;
+
+        Sync(Supplier<? extends A> thunk) {
+            super(SYNC);
+            this.thunk = thunk;
+        }
+    }
+
+    static final class Attempt<E, A> extends Effect<E, A> {
+        final Callable<? extends A> thunk;
+        final Function<? super Exception, ? extends E> onException;
+
+        Attempt(Callable<? extends A> thunk, Function<? super Exception, ? extends E> onException) {
+            super(ATTEMPT);
+            this.thunk = thunk;
+            this.onException = onException;
+        }
+    }
+
+    static final class Suspend<E, A> extends Effect<E, A> {
+        final Supplier<? extends Effect<E, A>> thunk;
+
+        Suspend(Supplier<? extends Effect<E, A>> thunk) {
+            super(SUSPEND);
+            this.thunk = thunk;
+        }
+    }
+
+    static final class FlatMap<E, X, A> extends Effect<E, A> {
+        final Effect<E, X> inner;
+        final Function<? super X, ? extends Effect<E, A>> f;
+
+        FlatMap(Effect<E, X> inner, Function<? super X, ? extends Effect<E, A>> f) {
+            super(FLAT_MAP);
+            this.inner = inner;
+            this.f = f;
+        }
+    }
+
+    static final class Map<E, X, A> extends Effect<E, A> {
+        final Effect<E, X> inner;
+        final Function<? super X, ? extends A> f;
+
+        Map(Effect<E, X> inner, Function<? super X, ? extends A> f) {
+            super(MAP);
+            this.inner = inner;
+            this.f = f;
+        }
+    }
+
+    /**
+     * The general handler: {@code onSuccess} for a value, {@code onFailure} for a typed error and
+     * {@code onDefect} for a defect; a {@code null} handler passes that outcome through. Cancellation is
+     * never handled here (see {@link CaptureExit}).
+     */
+    static final class Fold<E, E2, X, A> extends Effect<E2, A> {
+        final Effect<E, X> inner;
+        final Function<? super X, ? extends Effect<E2, A>> onSuccess;
+        final Function<? super E, ? extends Effect<E2, A>> onFailure;
+        final Function<? super Throwable, ? extends Effect<E2, A>> onDefect;
+
+        Fold(Effect<E, X> inner,
+             Function<? super X, ? extends Effect<E2, A>> onSuccess,
+             Function<? super E, ? extends Effect<E2, A>> onFailure,
+             Function<? super Throwable, ? extends Effect<E2, A>> onDefect) {
+            super(FOLD);
+            this.inner = inner;
+            this.onSuccess = onSuccess;
+            this.onFailure = onFailure;
+            this.onDefect = onDefect;
+        }
+    }
+
+    /**
+     * Runs {@code inner}, then the finalizer chosen by {@code finalizer.apply(exit)} (or none when it
+     * returns {@code null}), uncancellably, whatever the outcome; then resumes the inner outcome.
+     */
+    static final class Ensuring<E, A> extends Effect<E, A> {
+        final Effect<E, A> inner;
+        final Function<? super Exit<E, A>, ? extends Effect<?, ?>> finalizer;
+
+        Ensuring(Effect<E, A> inner, Function<? super Exit<E, A>, ? extends Effect<?, ?>> finalizer) {
+            super(ENSURING);
+            this.inner = inner;
+            this.finalizer = finalizer;
+        }
+    }
+
+    /** {@link Effect#exit()}: the inner outcome as a value. */
+    static final class CaptureExit<E, E2, A> extends Effect<E2, Exit<E, A>> {
+        final Effect<E, A> inner;
+
+        CaptureExit(Effect<E, A> inner) {
+            super(CAPTURE_EXIT);
+            this.inner = inner;
+        }
+    }
+
+    /** {@link Effect#uncancellable()}: runs {@code inner} with cancellation deferred. */
+    static final class Mask<E, A> extends Effect<E, A> {
+        final Effect<E, A> inner;
+
+        Mask(Effect<E, A> inner) {
+            super(MASK);
+            this.inner = inner;
+        }
+    }
+
+    /** The frame that ends a masked region; never built by users. */
+    static final class PopMask extends Effect<Object, Object> {
+        static final PopMask INSTANCE = new PopMask();
+
+        private PopMask() {
+            super(POP_MASK);
+        }
+    }
+
+    /** A primitive with access to the running fiber; it may block, and it reports its outcome as an exit. */
+    @FunctionalInterface
+    interface Primitive<E, A> {
+        Exit<E, A> run(Fiber fiber) throws Throwable;
+    }
+
+    static final class Prim<E, A> extends Effect<E, A> {
+        final Primitive<E, A> body;
+
+        Prim(Primitive<E, A> body) {
+            super(PRIM);
+            this.body = body;
+        }
+    }
+
+    /** The direct-style builder, see {@link Effect#gen}. */
+    static final class Gen<E, A> extends Effect<E, A> {
+        final Effect.Body<E, A> body;
+
+        Gen(Effect.Body<E, A> body) {
+            super(GEN);
+            this.body = body;
+        }
+    }
+}

@@ -1,0 +1,351 @@
+package aivi.concurrency;
+
+import java.io.InterruptedIOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.util.Arrays;
+import java.util.function.Function;
+
+/**
+ * The interpreter of {@link Effect} trees.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p>{@link #run} walks an effect with an explicit continuation stack (an {@code Object[]} of frame nodes)
+ * instead of the Java call stack, so arbitrarily deep {@code flatMap} chains, left- or right-nested, and
+ * effects that loop by recursion run in constant Java stack. The loop is in one of three modes:
+ * <ul>
+ *   <li><b>eval</b> ({@code cur != null}): take one step of {@code cur}. Composite nodes push themselves as
+ *       frames and descend into their inner effect; leaves produce a value or an exit.</li>
+ *   <li><b>return</b> ({@code cur == null && exit == null}): pop frames with the success {@code value}:
+ *       {@code FlatMap} switches back to eval, {@code Map} transforms the value, finalizer frames run their
+ *       finalizer, and so on.</li>
+ *   <li><b>unwind</b> ({@code exit != null}): pop frames with a failure, defect or cancellation, skipping
+ *       {@code FlatMap}/{@code Map}, entering handlers, running finalizers.</li>
+ * </ul>
+ *
+ * <p><b>Cancellation</b> is checked before every eval step: one volatile read of
+ * {@link Fiber#cancelSignal}, and the level scan only when it is set (see {@link Fiber}). A cancelled fiber
+ * unwinds with {@link Exit.Cancelled}, running every finalizer on the way inside a mask. A step that has
+ * already produced its value keeps it: cancellation is observed only before the next step starts.
+ *
+ * <p>Finalizers, scopes and the direct-style builder run nested effects by calling {@link #run}
+ * recursively on the same fiber (same levels, fresh continuation stack). That recursion is bounded by how
+ * deeply such constructs are nested in the program text, not by how long the program runs.
+ *
+ * <p>Only the fiber's own thread ever runs this loop for that fiber, so nothing here is shared.
+ */
+final class RunLoop {
+    private RunLoop() {
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static final Exit CANCELLED = new Exit.Cancelled<>();
+
+    @SuppressWarnings("unchecked")
+    static <E, A> Exit<E, A> cancelled() {
+        return (Exit<E, A>) CANCELLED;
+    }
+
+    /** Runs {@code start} to completion on {@code fiber} (the current thread) and returns its exit. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static Exit<Object, Object> run(Fiber fiber, Effect<?, ?> start) {
+        Effect[] stack = new Effect[16];
+        int sp = 0;
+        Effect cur = start;
+        Object value = null;
+        Exit exit = null;
+
+        for (;;) {
+            // ---- eval ----
+            while (cur != null) {
+                if (fiber.cancelSignal && fiber.effectivelyCancelled()) {
+                    exit = CANCELLED;
+                    cur = null;
+                    break;
+                }
+                switch (cur.tag) {
+                    case Node.SUCCEED -> {
+                        value = ((Node.Succeed) cur).value;
+                        cur = null;
+                    }
+                    case Node.FLAT_MAP -> {
+                        if (sp == stack.length) {
+                            stack = Arrays.copyOf(stack, sp << 1);
+                        }
+                        stack[sp++] = cur;
+                        cur = ((Node.FlatMap) cur).inner;
+                    }
+                    case Node.MAP -> {
+                        if (sp == stack.length) {
+                            stack = Arrays.copyOf(stack, sp << 1);
+                        }
+                        stack[sp++] = cur;
+                        cur = ((Node.Map) cur).inner;
+                    }
+                    case Node.FAIL -> {
+                        exit = new Exit.Failure<>(((Node.Fail) cur).error);
+                        cur = null;
+                    }
+                    case Node.SYNC -> {
+                        Node.Sync s = (Node.Sync) cur;
+                        cur = null;
+                        try {
+                            value = s.thunk.get();
+                        } catch (Throwable t) {
+                            exit = classify(fiber, t);
+                        }
+                    }
+                    case Node.ATTEMPT -> {
+                        Node.Attempt a = (Node.Attempt) cur;
+                        cur = null;
+                        try {
+                            value = a.thunk.call();
+                        } catch (Exception e) {
+                            if (isInterruption(e) && fiber.effectivelyCancelled()) {
+                                exit = CANCELLED;
+                            } else {
+                                try {
+                                    exit = new Exit.Failure<>(((Function) a.onException).apply(e));
+                                } catch (Throwable t) {
+                                    exit = new Exit.Defect<>(t);
+                                }
+                            }
+                        } catch (Throwable t) {
+                            exit = classify(fiber, t);
+                        }
+                    }
+                    case Node.SUSPEND -> {
+                        Node.Suspend s = (Node.Suspend) cur;
+                        try {
+                            cur = nonNull((Effect) s.thunk.get(), "Effect.suspend: the thunk returned null");
+                        } catch (Throwable t) {
+                            cur = null;
+                            exit = classify(fiber, t);
+                        }
+                    }
+                    case Node.FOLD, Node.ENSURING, Node.CAPTURE_EXIT -> {
+                        if (sp == stack.length) {
+                            stack = Arrays.copyOf(stack, sp << 1);
+                        }
+                        stack[sp++] = cur;
+                        cur = switch (cur.tag) {
+                            case Node.FOLD -> ((Node.Fold) cur).inner;
+                            case Node.ENSURING -> ((Node.Ensuring) cur).inner;
+                            default -> ((Node.CaptureExit) cur).inner;
+                        };
+                    }
+                    case Node.MASK -> {
+                        if (sp == stack.length) {
+                            stack = Arrays.copyOf(stack, sp << 1);
+                        }
+                        fiber.pushMask();
+                        stack[sp++] = Node.PopMask.INSTANCE;
+                        cur = ((Node.Mask) cur).inner;
+                    }
+                    case Node.PRIM -> {
+                        Node.Prim p = (Node.Prim) cur;
+                        cur = null;
+                        Exit e;
+                        try {
+                            e = p.body.run(fiber);
+                        } catch (Throwable t) {
+                            e = classify(fiber, t);
+                        }
+                        if (e instanceof Exit.Success s) {
+                            value = s.value();
+                        } else {
+                            exit = e;
+                        }
+                    }
+                    case Node.DONE -> {
+                        Exit e = ((Node.Done) cur).exit;
+                        cur = null;
+                        if (e instanceof Exit.Success s) {
+                            value = s.value();
+                        } else {
+                            exit = e;
+                        }
+                    }
+                    case Node.GEN -> {
+                        Node.Gen g = (Node.Gen) cur;
+                        cur = null;
+                        Exit e = Direct.runBody(fiber, g.body);
+                        if (e instanceof Exit.Success s) {
+                            value = s.value();
+                        } else {
+                            exit = e;
+                        }
+                    }
+                    default -> throw new IllegalStateException("unknown effect node " + cur.tag);
+                }
+            }
+
+            // ---- return: pop frames with a value ----
+            if (exit == null) {
+                for (;;) {
+                    if (sp == 0) {
+                        return new Exit.Success<>(value);
+                    }
+                    Effect frame = stack[--sp];
+                    stack[sp] = null;
+                    switch (frame.tag) {
+                        case Node.FLAT_MAP -> {
+                            try {
+                                cur = nonNull((Effect) ((Node.FlatMap) frame).f.apply(value),
+                                        "Effect.flatMap: the function returned null");
+                            } catch (Throwable t) {
+                                exit = classify(fiber, t);
+                            }
+                        }
+                        case Node.MAP -> {
+                            try {
+                                value = ((Node.Map) frame).f.apply(value);
+                            } catch (Throwable t) {
+                                exit = classify(fiber, t);
+                            }
+                        }
+                        case Node.FOLD -> {
+                            Function k = ((Node.Fold) frame).onSuccess;
+                            if (k != null) {
+                                try {
+                                    cur = nonNull((Effect) k.apply(value), "Effect.fold: the handler returned null");
+                                } catch (Throwable t) {
+                                    exit = classify(fiber, t);
+                                }
+                            }
+                        }
+                        case Node.ENSURING -> {
+                            Exit done = new Exit.Success<>(value);
+                            Exit after = finalize(fiber, ((Node.Ensuring) frame).finalizer, done);
+                            if (after != done) {
+                                exit = after;
+                            }
+                        }
+                        case Node.CAPTURE_EXIT -> value = new Exit.Success<>(value);
+                        case Node.POP_MASK -> fiber.popMask();
+                        default -> throw new IllegalStateException("unknown frame " + frame.tag);
+                    }
+                    if (cur != null || exit != null) {
+                        break;
+                    }
+                }
+                if (cur != null) {
+                    continue;
+                }
+            }
+
+            // ---- unwind: pop frames with a non-success exit ----
+            for (;;) {
+                if (sp == 0) {
+                    return exit;
+                }
+                Effect frame = stack[--sp];
+                stack[sp] = null;
+                switch (frame.tag) {
+                    case Node.FLAT_MAP, Node.MAP -> {
+                    }
+                    case Node.FOLD -> {
+                        Node.Fold f = (Node.Fold) frame;
+                        Function handler = exit instanceof Exit.Failure ? f.onFailure
+                                : exit instanceof Exit.Defect ? f.onDefect : null;
+                        if (handler != null) {
+                            Object arg = exit instanceof Exit.Failure fl ? fl.error() : ((Exit.Defect) exit).cause();
+                            try {
+                                cur = nonNull((Effect) handler.apply(arg), "Effect: an error handler returned null");
+                                exit = null;
+                            } catch (Throwable t) {
+                                exit = classify(fiber, t);
+                            }
+                        }
+                    }
+                    case Node.ENSURING -> exit = finalize(fiber, ((Node.Ensuring) frame).finalizer, exit);
+                    case Node.CAPTURE_EXIT -> {
+                        if (!(exit instanceof Exit.Cancelled) || !fiber.effectivelyCancelled()) {
+                            value = exit;
+                            exit = null;
+                        }
+                    }
+                    case Node.POP_MASK -> fiber.popMask();
+                    default -> throw new IllegalStateException("unknown frame " + frame.tag);
+                }
+                if (cur != null || exit == null) {
+                    break;
+                }
+            }
+            if (cur == null && exit == null) {
+                // a CaptureExit turned the exit into a value: continue returning
+                cur = new Node.Succeed<>(value);
+            }
+        }
+    }
+
+    /**
+     * Runs the finalizer {@code finalizerOf} makes of the outcome {@code done} ({@code null}: none),
+     * uncancellably, and returns the
+     * outcome to continue with: {@code done} itself, or a defect if the finalizer failed after a success. A
+     * finalizer's failure after another failure is attached (defect) or reported, never lost.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static Exit finalize(Fiber fiber, Function finalizerOf, Exit done) {
+        Throwable problem = null;
+        fiber.pushMask();
+        try {
+            Effect fin = (Effect) finalizerOf.apply(done);
+            if (fin != null) {
+                Exit fe = run(fiber, fin);
+                problem = switch (fe) {
+                    case Exit.Success s -> null;
+                    case Exit.Failure f -> new FailureException(f.error());
+                    case Exit.Defect d -> d.cause();
+                    case Exit.Cancelled c -> null; // a finalizer that joined a cancelled task: nothing failed
+                };
+            }
+        } catch (Throwable t) {
+            problem = t;
+        } finally {
+            fiber.popMask();
+        }
+        if (problem == null) {
+            return done;
+        }
+        return switch (done) {
+            case Exit.Success s -> new Exit.Defect<>(problem);
+            case Exit.Defect d -> {
+                if (d.cause() != problem) {
+                    d.cause().addSuppressed(problem);
+                }
+                yield d;
+            }
+            default -> {
+                fiber.runtime.reportUnobserved("a finalizer failed while the effect ended with " + done, problem);
+                yield done;
+            }
+        };
+    }
+
+    /** Classifies a throwable escaping user code: an interruption we caused is cancellation, else a defect. */
+    static <E, A> Exit<E, A> classify(Fiber fiber, Throwable t) {
+        if ((isInterruption(t) || t instanceof CancelledException) && fiber.effectivelyCancelled()) {
+            return cancelled();
+        }
+        return new Exit.Defect<>(t);
+    }
+
+    static boolean isInterruption(Throwable t) {
+        return t instanceof InterruptedException
+                || t instanceof InterruptedIOException
+                || t instanceof ClosedByInterruptException
+                || (t.getCause() != null && t.getCause() != t
+                && (t.getCause() instanceof InterruptedException
+                || t.getCause() instanceof InterruptedIOException
+                || t.getCause() instanceof ClosedByInterruptException));
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static Effect nonNull(Effect e, String message) {
+        if (e == null) {
+            throw new NullPointerException(message);
+        }
+        return e;
+    }
+}

@@ -1,0 +1,196 @@
+package aivi.concurrency;
+
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs effects: owns the clock, the fibers' thread factory, the error handler for unobserved errors, and the
+ * detached fibers started with {@link Concurrency#spawnDetached}.
+ *
+ * <p>{@link #run(Effect)} is a root scope: when it returns, every fiber the effect started has terminated,
+ * except detached ones, which belong to the runtime; {@link #close()} cancels and awaits those.
+ *
+ * {@snippet :
+ * try (Runtime rt = Runtime.create()) {
+ *     Exit<String, Integer> exit = rt.run(Effect.succeed(42));
+ * }
+ * }
+ *
+ * <p>{@link Effect#run()} uses {@link #defaultRuntime()}, which is never closed.
+ */
+public final class Runtime implements AutoCloseable {
+
+    private static final class DefaultHolder {
+        static final Runtime INSTANCE = new Runtime(RuntimeConfig.defaults());
+    }
+
+    private final RuntimeConfig config;
+    private final ThreadFactory threads;
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong live = new AtomicLong();
+    private final ScopeImpl detached;
+    private volatile boolean closed;
+
+    private Runtime(RuntimeConfig config) {
+        this.config = config;
+        this.threads = Thread.ofVirtual().name(config.fiberNamePrefix(), 1).factory();
+        this.detached = new ScopeImpl(this, null, null, false);
+    }
+
+    /**
+     * The runtime {@link Effect#run()} uses: system clock, logging error handler.
+     *
+     * @return the default runtime
+     */
+    public static Runtime defaultRuntime() {
+        return DefaultHolder.INSTANCE;
+    }
+
+    /**
+     * Creates a runtime with the {@linkplain RuntimeConfig#defaults() default configuration}.
+     *
+     * @return a new runtime
+     */
+    public static Runtime create() {
+        return new Runtime(RuntimeConfig.defaults());
+    }
+
+    /**
+     * Creates a runtime with the given configuration.
+     *
+     * @param config the configuration
+     * @return a new runtime
+     */
+    public static Runtime create(RuntimeConfig config) {
+        return new Runtime(Objects.requireNonNull(config, "Runtime.create: config must not be null"));
+    }
+
+    /**
+     * Returns this runtime's configuration.
+     *
+     * @return the configuration
+     */
+    public RuntimeConfig config() {
+        return config;
+    }
+
+    /**
+     * Returns this runtime's clock.
+     *
+     * @return the clock
+     */
+    public Clock clock() {
+        return config.clock();
+    }
+
+    /**
+     * Runs {@code effect} on a new root fiber and blocks the caller until it has ended and every fiber it
+     * started (detached ones aside) has terminated. The caller may be any thread.
+     *
+     * <p>If the caller is interrupted while waiting, the root fiber is cancelled; this method returns its
+     * outcome (normally {@link Exit.Cancelled}) once it has terminated, with the caller's interrupt status
+     * set again.
+     *
+     * @param effect the effect
+     * @param <E>    the typed error
+     * @param <A>    the value type
+     * @return the outcome
+     * @throws IllegalStateException if this runtime is closed
+     */
+    @SuppressWarnings("unchecked")
+    public <E, A> Exit<E, A> run(Effect<E, A> effect) {
+        Objects.requireNonNull(effect, "Runtime.run: effect must not be null");
+        Fiber root = startRoot(effect);
+        try {
+            root.done.await();
+        } catch (InterruptedException e) {
+            root.cancel();
+            root.awaitTerminationUninterruptibly();
+            Thread.currentThread().interrupt();
+        }
+        return (Exit<E, A>) root.exit;
+    }
+
+    /**
+     * Runs {@code effect} like {@link #run(Effect)} and returns its value or throws (see
+     * {@link Effect#runOrThrow()}).
+     *
+     * @param effect the effect
+     * @param <E>    the typed error
+     * @param <A>    the value type
+     * @return the value
+     */
+    public <E, A> A runOrThrow(Effect<E, A> effect) {
+        return run(effect).getOrThrow();
+    }
+
+    private Fiber startRoot(Effect<?, ?> effect) {
+        if (closed) {
+            throw new IllegalStateException("Runtime.run: the runtime is closed");
+        }
+        Fiber root = new Fiber(this, effect, null, null);
+        fiberStarted();
+        root.start();
+        return root;
+    }
+
+    /**
+     * Returns the number of fibers of this runtime that have started and not yet terminated.
+     *
+     * @return the count
+     */
+    public long liveFibers() {
+        return live.get();
+    }
+
+    /**
+     * Cancels every detached fiber and waits until all have terminated; afterwards {@link #run} refuses new
+     * work. Idempotent. Root fibers still running in other threads' {@code run} calls are not affected.
+     */
+    @Override
+    public void close() {
+        if (this == DefaultHolder.INSTANCE) {
+            throw new UnsupportedOperationException("Runtime.close: the default runtime cannot be closed");
+        }
+        closed = true;
+        detached.close(Exit.success(Unit.UNIT));
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Internal
+
+    <E, A> Task<E, A> startDetached(Effect<E, A> effect) {
+        return detached.start(effect);
+    }
+
+    Thread newThread(Runnable r) {
+        return threads.newThread(r);
+    }
+
+    long nextFiberId() {
+        return ids.incrementAndGet();
+    }
+
+    void fiberStarted() {
+        live.incrementAndGet();
+    }
+
+    void fiberEnded() {
+        live.decrementAndGet();
+    }
+
+    void reportUnobserved(String context, Throwable error) {
+        try {
+            config.errorHandler().unobserved(context, error);
+        } catch (Throwable t) {
+            t.addSuppressed(error);
+            RuntimeConfig.ErrorHandler.logging().unobserved("the runtime's error handler failed", t);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Runtime[live=" + live.get() + ", clock=" + config.clock() + "]";
+    }
+}

@@ -1,0 +1,203 @@
+package aivi.concurrency;
+
+import java.util.Objects;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A set of child fibers with a common lifetime: the engine behind {@link Concurrency#scope}, the implicit
+ * scope every fiber has for what it spawns, and the runtime's set of detached fibers.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p><b>State</b>, all guarded by {@link #lock}: an intrusive doubly linked list of running children (links
+ * in {@link Fiber}), their count {@link #running}, the flag {@link #closed} (no more spawns), and the errors
+ * of failed children and of the body, in the order they happened ({@link #errors}).
+ *
+ * <p><b>Spawning</b> links the child under the lock and only then starts its thread, so a child is always
+ * either rejected (scope closed) or visible to {@link #close}, which snapshots the list after setting
+ * {@code closed}: no child can slip between the snapshot and the wait.
+ *
+ * <p><b>A child ends</b> ({@link #childEnded}, on the child's thread, before the child's {@code done} latch
+ * opens): it unlinks itself and, if it failed or died and this scope is fail-fast, records the error; the
+ * first error cancels the body's region (on the owner fiber) and every other child, outside the lock.
+ * Cancellation only sends requests; nobody blocks while holding the lock.
+ *
+ * <p><b>Closing</b> ({@link #close}, on the owner fiber inside a mask, after the body ended): record the
+ * body's own error, set {@code closed}, cancel the children still running, wait until {@code running} is
+ * zero, then decide the outcome: the first error if there is one (later errors attached as suppressed to a
+ * defect, or reported to the runtime's handler for a typed failure, so none is lost), otherwise the body's
+ * outcome.
+ */
+final class ScopeImpl implements Scope {
+    final Runtime runtime;
+    /** The fiber that runs the body, or {@code null} for the runtime's detached scope. */
+    final Fiber owner;
+    /** The body's region on the owner fiber; cancelled when a child fails. */
+    final Fiber.Region region;
+    private final boolean failFast;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition allEnded = lock.newCondition();
+    private Fiber head;
+    private int running;
+    private boolean closed;
+    private final Structured.Errors errors = new Structured.Errors();
+
+    ScopeImpl(Runtime runtime, Fiber owner, Fiber.Region region, boolean failFast) {
+        this.runtime = runtime;
+        this.owner = owner;
+        this.region = region;
+        this.failFast = failFast;
+    }
+
+    @Override
+    public <E, A> Effect<E, Task<E, A>> spawn(Effect<E, A> effect) {
+        Objects.requireNonNull(effect, "Scope.spawn: effect must not be null");
+        return new Node.Prim<>(fiber -> Exit.success(start(effect)));
+    }
+
+    /** Starts a child; throws {@link IllegalStateException} if the scope has ended. Any thread. */
+    <E, A> Task<E, A> start(Effect<E, A> effect) {
+        Fiber child = new Fiber(runtime, effect, this, null);
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("Scope.spawn: the scope has already ended; a scope's handle "
+                        + "cannot be used after its body returned");
+            }
+            child.nextSibling = head;
+            if (head != null) {
+                head.prevSibling = child;
+            }
+            head = child;
+            running++;
+        } finally {
+            lock.unlock();
+        }
+        runtime.fiberStarted();
+        child.start();
+        return new FiberTask<>(child);
+    }
+
+    @Override
+    public <E> Effect<E, Unit> joinAll() {
+        return new Node.Prim<>(fiber -> {
+            boolean ok = fiber.block(() -> {
+                lock.lock();
+                try {
+                    while (running > 0) {
+                        allEnded.await();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            });
+            return ok ? Exit.success(Unit.UNIT) : RunLoop.cancelled();
+        });
+    }
+
+    @Override
+    public int activeChildren() {
+        lock.lock();
+        try {
+            return running;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called on the child's thread when it has ended, before its {@code done} latch opens. */
+    void childEnded(Fiber child, Exit<?, ?> exit) {
+        boolean first = false;
+        Fiber[] others = null;
+        lock.lock();
+        try {
+            Fiber p = child.prevSibling;
+            Fiber n = child.nextSibling;
+            if (p != null) {
+                p.nextSibling = n;
+            } else if (head == child) {
+                head = n;
+            }
+            if (n != null) {
+                n.prevSibling = p;
+            }
+            child.prevSibling = null;
+            child.nextSibling = null;
+            running--;
+            if (exit instanceof Exit.Failure<?, ?> || exit instanceof Exit.Defect<?, ?>) {
+                if (failFast) {
+                    first = errors.add(exit);
+                    if (first) {
+                        others = snapshot();
+                    }
+                } else if (!child.observed) {
+                    runtime.reportUnobserved("a detached task failed and nobody joined it: " + child, toThrowable(exit));
+                }
+            }
+            if (running == 0) {
+                allEnded.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (first) {
+            if (owner != null) {
+                owner.cancelRegion(region);
+            }
+            for (Fiber f : others) {
+                f.cancel();
+            }
+        }
+    }
+
+    private Fiber[] snapshot() {
+        Fiber[] all = new Fiber[running];
+        int i = 0;
+        for (Fiber f = head; f != null && i < all.length; f = f.nextSibling) {
+            all[i++] = f;
+        }
+        return i == all.length ? all : java.util.Arrays.copyOf(all, i);
+    }
+
+    /**
+     * Ends the scope after its body ended with {@code body}: cancels and awaits the children and returns the
+     * scope's outcome. Runs on the owner fiber inside a mask (or on a plain thread for the detached scope).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Exit close(Exit body) {
+        Fiber[] children;
+        lock.lock();
+        try {
+            if (failFast && (body instanceof Exit.Failure || body instanceof Exit.Defect)) {
+                errors.add(body);
+            }
+            closed = true;
+            children = snapshot();
+        } finally {
+            lock.unlock();
+        }
+        for (Fiber f : children) {
+            f.cancel();
+        }
+        lock.lock();
+        try {
+            while (running > 0) {
+                allEnded.awaitUninterruptibly();
+            }
+            Exit err = errors.combine(runtime);
+            return err != null ? err : body;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    static Throwable toThrowable(Exit<?, ?> exit) {
+        return switch (exit) {
+            case Exit.Defect<?, ?> d -> d.cause();
+            case Exit.Failure<?, ?> f -> new FailureException(f.error());
+            default -> new IllegalStateException("not an error: " + exit);
+        };
+    }
+}

@@ -1,0 +1,298 @@
+package aivi.concurrency;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * The structured-concurrency primitives behind {@link Concurrency}: {@code scope}, {@code par},
+ * {@code race}, {@code timeoutWith}.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p>Each primitive runs <em>one</em> of its effects on the calling fiber, inside a fresh cancellable
+ * {@link Fiber.Region}, and the others on child fibers; so {@code par(a, b)} costs one fiber start, and a
+ * {@code timeoutWith} none but its timer. A child's completion callback (which runs on the child before the
+ * child counts as terminated) decides whether the region on the calling fiber must be cancelled: in
+ * {@code par} on the first error, in {@code race} on the first completion. After the calling fiber's part
+ * has ended, the primitive pops the region, cancels the children that still matter and waits for every child
+ * to terminate before it returns: no branch outlives the primitive.
+ *
+ * <p><b>Races considered.</b> The winner of a race is decided by one compare-and-set on an
+ * {@link AtomicReference}: a completion and a cancellation can arrive together and exactly one wins. A
+ * region cancelled after it was popped is ignored by {@link Fiber#cancelRegion}. The waits at the end run
+ * uninterruptibly, so a cancellation of the calling fiber cannot make a primitive return before its
+ * children are gone; the cancellation is observed by the run loop right after.
+ */
+final class Structured {
+    private Structured() {
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // scope
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static <E, A> Exit<E, A> scope(Fiber fiber, Function<? super Scope, ? extends Effect<E, A>> run) {
+        Fiber.Region region = fiber.pushRegion();
+        ScopeImpl scope = new ScopeImpl(fiber.runtime, fiber, region, true);
+        fiber.pushScope(scope);
+        Exit body;
+        try {
+            Effect<E, A> eff = run.apply(scope);
+            if (eff == null) {
+                throw new NullPointerException("Concurrency.scope: the body function returned null");
+            }
+            body = RunLoop.run(fiber, eff);
+        } catch (Throwable t) {
+            body = RunLoop.classify(fiber, t);
+        }
+        fiber.popRegion(region);
+        fiber.pushMask();
+        try {
+            return scope.close(body);
+        } finally {
+            fiber.popMask();
+            fiber.popScope(scope);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // par
+
+    /** Runs all effects at once; the values in input order, or the first error after all have ended. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static Exit<Object, List<Object>> parAll(Fiber fiber, List<? extends Effect<?, ?>> effects) {
+        int n = effects.size();
+        if (n == 0) {
+            return Exit.success(List.of());
+        }
+        Fiber.Region region = fiber.pushRegion();
+        Errors errors = new Errors();
+        Fiber[] kids = new Fiber[n - 1];
+        Runnable cancelAll = () -> {
+            fiber.cancelRegion(region);
+            for (Fiber k : kids) {
+                if (k != null) {
+                    k.cancel();
+                }
+            }
+        };
+        Exit first;
+        try {
+            for (int i = 1; i < n; i++) {
+                kids[i - 1] = startChild(fiber, effects.get(i), exit -> {
+                    if (isError(exit) && errors.add(exit)) {
+                        cancelAll.run();
+                    }
+                });
+            }
+            first = RunLoop.run(fiber, effects.get(0));
+        } catch (Throwable t) {
+            first = RunLoop.classify(fiber, t);
+        } finally {
+            fiber.popRegion(region);
+        }
+        boolean regionCancelled = region.cancelled;
+        if (isError(first)) {
+            if (errors.add(first)) {
+                cancelAll.run();
+            }
+        } else if (first instanceof Exit.Cancelled && !regionCancelled) {
+            cancelAll.run(); // the caller itself is cancelled (or the branch joined a cancelled task)
+        }
+        awaitAll(kids);
+        Exit err = errors.combine(fiber.runtime);
+        if (err != null) {
+            return err;
+        }
+        Object[] values = new Object[n];
+        if (!(first instanceof Exit.Success s0)) {
+            return RunLoop.cancelled();
+        }
+        values[0] = s0.value();
+        for (int i = 1; i < n; i++) {
+            Exit e = kids[i - 1].exit;
+            if (!(e instanceof Exit.Success s)) {
+                return RunLoop.cancelled();
+            }
+            values[i] = s.value();
+        }
+        return Exit.success(java.util.Collections.unmodifiableList(java.util.Arrays.asList(values)));
+    }
+
+    /** Runs {@code left} on this fiber and {@code right} on a child: {@link Concurrency#par}. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static Exit<Object, Pair<Object, Object>> par(Fiber fiber, Effect<?, ?> left, Effect<?, ?> right) {
+        Exit e = parAll(fiber, List.of(left, right));
+        if (e instanceof Exit.Success s) {
+            List<Object> vs = (List<Object>) s.value();
+            return Exit.success(new Pair<>(vs.get(0), vs.get(1)));
+        }
+        return e;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // race
+
+    /**
+     * Races the effects: the first to complete wins ({@code successOnly == false}), or the first to succeed
+     * (if none succeeds, the last failure); the others are cancelled and awaited.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static Exit<Object, Object> race(Fiber fiber, List<? extends Effect<?, ?>> effects, boolean successOnly) {
+        int n = effects.size();
+        Fiber.Region region = fiber.pushRegion();
+        AtomicReference<Exit> winner = new AtomicReference<>();
+        AtomicInteger pending = new AtomicInteger(n);
+        Fiber[] kids = new Fiber[n - 1];
+        Errors losers = new Errors();
+        java.util.function.Consumer<Exit<?, ?>> onDone = exit -> {
+            boolean last = pending.decrementAndGet() == 0;
+            if (!successOnly || exit instanceof Exit.Success || last) {
+                if (winner.compareAndSet(null, exit)) {
+                    fiber.cancelRegion(region);
+                    for (Fiber k : kids) {
+                        if (k != null) {
+                            k.cancel();
+                        }
+                    }
+                    return;
+                }
+            }
+            if (successOnly && isError(exit)) {
+                losers.add(exit);
+            }
+        };
+        Exit first;
+        try {
+            for (int i = 1; i < n; i++) {
+                kids[i - 1] = startChild(fiber, effects.get(i), (java.util.function.Consumer) onDone);
+            }
+            first = RunLoop.run(fiber, effects.get(0));
+        } catch (Throwable t) {
+            first = RunLoop.classify(fiber, t);
+        } finally {
+            fiber.popRegion(region);
+        }
+        if (!(first instanceof Exit.Cancelled && region.cancelled)) {
+            onDone.accept(first);
+        }
+        for (Fiber k : kids) {
+            k.cancel();
+        }
+        awaitAll(kids);
+        Exit w = winner.get();
+        if (successOnly && isError(w)) {
+            losers.reportAllBut(w, fiber.runtime);
+        }
+        return w;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // timeoutWith
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static <E, A> Exit<E, A> timeout(Fiber fiber, long millis, Exit<E, A> onTimeout, Effect<E, A> effect) {
+        Fiber.Region region = fiber.pushRegion();
+        Clock clock = fiber.runtime.clock();
+        Timer timer = Timer.start(fiber.runtime, clock, clock.nanoTime() + Timer.millisToNanos(millis),
+                () -> fiber.cancelRegion(region));
+        Exit body;
+        try {
+            body = RunLoop.run(fiber, effect);
+        } catch (Throwable t) {
+            body = RunLoop.classify(fiber, t);
+        } finally {
+            timer.cancel();
+            fiber.popRegion(region);
+        }
+        if (body instanceof Exit.Cancelled && timer.fired() && region.cancelled) {
+            return onTimeout;
+        }
+        return body;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // helpers
+
+    static Fiber startChild(Fiber parent, Effect<?, ?> effect, java.util.function.Consumer<Exit<?, ?>> onDone) {
+        Fiber child = new Fiber(parent.runtime, effect, null, onDone);
+        parent.runtime.fiberStarted();
+        child.start();
+        return child;
+    }
+
+    private static void awaitAll(Fiber[] kids) {
+        for (Fiber k : kids) {
+            if (k != null) {
+                k.awaitTerminationUninterruptibly();
+            }
+        }
+    }
+
+    static boolean isError(Exit<?, ?> e) {
+        return e instanceof Exit.Failure || e instanceof Exit.Defect;
+    }
+
+    /** Errors in the order they happened; the first is the outcome, the others are never lost. */
+    static final class Errors {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final List<Exit<?, ?>> list = new ArrayList<>(2);
+
+        /** Adds an error; returns whether it was the first. */
+        boolean add(Exit<?, ?> e) {
+            lock.lock();
+            try {
+                list.add(e);
+                return list.size() == 1;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The first error with the later ones attached or reported, or {@code null} if none. */
+        @SuppressWarnings("rawtypes")
+        Exit combine(Runtime runtime) {
+            lock.lock();
+            try {
+                if (list.isEmpty()) {
+                    return null;
+                }
+                Exit first = list.get(0);
+                for (int i = 1; i < list.size(); i++) {
+                    attach(first, list.get(i), runtime);
+                }
+                return first;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void reportAllBut(Exit<?, ?> kept, Runtime runtime) {
+            lock.lock();
+            try {
+                for (Exit<?, ?> e : list) {
+                    if (e != kept) {
+                        attach(kept, e, runtime);
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private static void attach(Exit<?, ?> first, Exit<?, ?> later, Runtime runtime) {
+            Throwable t = ScopeImpl.toThrowable(later);
+            if (first instanceof Exit.Defect<?, ?> d) {
+                if (d.cause() != t) {
+                    d.cause().addSuppressed(t);
+                }
+            } else {
+                runtime.reportUnobserved("an error after the first failure " + first, t);
+            }
+        }
+    }
+}

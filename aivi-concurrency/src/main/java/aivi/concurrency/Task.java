@@ -1,0 +1,67 @@
+package aivi.concurrency;
+
+import java.util.Optional;
+
+/**
+ * A handle to an effect running on its own fiber, returned by {@link Concurrency#spawn spawn} and
+ * {@link Scope#spawn}.
+ *
+ * {@snippet :
+ * Effect<String, Integer> program = Concurrency.spawn(Effect.<String, Integer>succeed(21))
+ *         .flatMap(task -> task.join())
+ *         .map(n -> n * 2);
+ * }
+ *
+ * @param <E> the task's typed error
+ * @param <A> the task's value
+ */
+public sealed interface Task<E, A> permits FiberTask {
+
+    /**
+     * Waits for the task and ends the same way: its value, its typed failure, its defect; joining a
+     * cancelled task ends the joiner as cancelled. It can be joined any number of times and always gives
+     * the same settled outcome. The wait is cancellable (cancelling the joiner does not cancel the task).
+     *
+     * @return the effect
+     */
+    Effect<E, A> join();
+
+    /**
+     * Waits for the task and yields its outcome as a value; never fails.
+     *
+     * @param <X> the (unused) error type of the result
+     * @return the effect
+     */
+    <X> Effect<X, Exit<E, A>> await();
+
+    /**
+     * Cancels the task and waits until it has terminated and its finalizers ran. Idempotent; cancelling a
+     * task that has finished changes nothing. A task cancelled this way does not fail its scope.
+     *
+     * @param <X> the (unused) error type of the result
+     * @return the effect
+     */
+    <X> Effect<X, Unit> cancel();
+
+    /**
+     * Tells whether cancellation reached the task before it completed.
+     *
+     * @param <X> the (unused) error type of the result
+     * @return the effect
+     */
+    <X> Effect<X, Boolean> isCancelled();
+
+    /**
+     * Returns the outcome if the task has terminated, without waiting.
+     *
+     * @return the outcome, or empty while the task runs
+     */
+    Optional<Exit<E, A>> poll();
+
+    /**
+     * Returns the name of the task's fiber (its virtual thread's name).
+     *
+     * @return the name
+     */
+    String name();
+}

@@ -1,0 +1,192 @@
+package aivi.concurrency;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A {@link Clock} on virtual time for deterministic tests: time stands still until the test
+ * {@linkplain #advance(Duration) advances} it, and every timed wait of the library (sleep, timeouts, retry
+ * delays, timed selects) completes exactly when virtual time passes its deadline, in no real time.
+ *
+ * {@snippet :
+ * TestClock clock = new TestClock();
+ * try (Runtime rt = Runtime.create(RuntimeConfig.defaults().withClock(clock))) {
+ *     Thread runner = Thread.ofVirtual().start(() -> rt.run(Concurrency.sleep(600_000)));
+ *     clock.awaitSleepers(1, Duration.ofSeconds(10)); // the fiber is parked on the clock
+ *     clock.advance(Duration.ofMinutes(10));           // and wakes at once
+ *     runner.join();
+ * }
+ * }
+ *
+ * <p>Virtual time starts at 0 ns; {@link #currentTimeMillis()} is the epoch plus virtual time. All methods
+ * are thread-safe.
+ *
+ * <h2>Implementation overview</h2>
+ * <p>A list of sleepers (thread and deadline) guarded by a lock. {@link #parkUntil} registers the calling
+ * thread, parks, and deregisters; {@link #advance} moves the time under the lock and unparks every sleeper
+ * whose deadline has passed. An unpark that lands before the sleeper parks is not lost: it leaves the
+ * thread's permit set, so the park returns at once. The time is a volatile field written under the lock.
+ */
+public final class TestClock implements Clock {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition sleepersChanged = lock.newCondition();
+    private final List<Sleeper> sleepers = new ArrayList<>();
+    /** Virtual nanoseconds; written under {@link #lock}, read without it. */
+    private volatile long now;
+
+    private record Sleeper(Thread thread, long deadline) {
+    }
+
+    /** Creates a clock at virtual time 0. */
+    public TestClock() {
+    }
+
+    @Override
+    public long nanoTime() {
+        return now;
+    }
+
+    @Override
+    public long currentTimeMillis() {
+        return now / 1_000_000L;
+    }
+
+    @Override
+    public void parkUntil(Object blocker, long deadlineNanos) {
+        if (deadlineNanos - now <= 0) {
+            return;
+        }
+        Sleeper me = new Sleeper(Thread.currentThread(), deadlineNanos);
+        lock.lock();
+        try {
+            if (deadlineNanos - now <= 0) {
+                return;
+            }
+            sleepers.add(me);
+            sleepersChanged.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            LockSupport.park(blocker);
+        } finally {
+            lock.lock();
+            try {
+                sleepers.remove(me);
+                sleepersChanged.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Moves virtual time forward by {@code amount} and wakes every thread whose deadline has passed.
+     *
+     * @param amount how far to move; must not be negative
+     * @throws IllegalArgumentException if {@code amount} is negative
+     */
+    public void advance(Duration amount) {
+        Objects.requireNonNull(amount, "TestClock.advance: amount must not be null");
+        if (amount.isNegative()) {
+            throw new IllegalArgumentException("TestClock.advance: amount must not be negative, was " + amount);
+        }
+        List<Thread> wake = new ArrayList<>();
+        lock.lock();
+        try {
+            long t = now + amount.toNanos();
+            now = t;
+            for (Iterator<Sleeper> it = sleepers.iterator(); it.hasNext(); ) {
+                Sleeper s = it.next();
+                if (s.deadline - t <= 0) {
+                    wake.add(s.thread);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Thread t : wake) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * Moves virtual time forward by {@code millis} milliseconds; see {@link #advance(Duration)}.
+     *
+     * @param millis how far to move
+     */
+    public void advanceMillis(long millis) {
+        advance(Duration.ofMillis(millis));
+    }
+
+    /**
+     * Returns the number of threads parked on this clock right now.
+     *
+     * @return the count
+     */
+    public int sleepers() {
+        lock.lock();
+        try {
+            return sleepers.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Returns the earliest deadline among the parked threads, as virtual nanoseconds, or
+     * {@link Long#MAX_VALUE} if none is parked.
+     *
+     * @return the next deadline
+     */
+    public long nextDeadline() {
+        lock.lock();
+        try {
+            long min = Long.MAX_VALUE;
+            for (Sleeper s : sleepers) {
+                min = Math.min(min, s.deadline);
+            }
+            return min;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits (in real time) until at least {@code count} threads are parked on this clock: the way a test
+     * knows its fibers have reached their sleeps before it advances time.
+     *
+     * @param count   how many sleepers to wait for
+     * @param timeout the real-time bound of the wait
+     * @throws TimeoutException     if the bound passes first (the message says how many were parked)
+     * @throws InterruptedException if the caller is interrupted
+     */
+    public void awaitSleepers(int count, Duration timeout) throws TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (sleepers.size() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutException("TestClock.awaitSleepers: wanted " + count + " sleepers within "
+                            + timeout + ", had " + sleepers.size());
+                }
+                sleepersChanged.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TestClock[" + Duration.ofNanos(now) + "]";
+    }
+}

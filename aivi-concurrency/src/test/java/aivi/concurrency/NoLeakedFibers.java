@@ -1,0 +1,30 @@
+package aivi.concurrency;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Fails a test that leaves a fiber of the default runtime alive. Every concurrency test class uses it
+ * ({@code @ExtendWith(NoLeakedFibers.class)}); tests that create their own runtime check it with
+ * {@link #assertNoLiveFibers(Runtime)} before closing it.
+ */
+public final class NoLeakedFibers implements AfterEachCallback {
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        assertNoLiveFibers(Runtime.defaultRuntime());
+    }
+
+    /**
+     * Asserts that {@code runtime} has no fiber alive.
+     *
+     * @param runtime the runtime
+     */
+    public static void assertNoLiveFibers(Runtime runtime) {
+        assertThat(runtime.liveFibers())
+                .as("fibers still alive after the test in " + runtime)
+                .isZero();
+    }
+}
