@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
+import aivi.concurrency.internal.channel.Channel;
+
 /**
  * The functions of the {@code aivi.concurrency} domain, with the seed's names: {@link #par par},
  * {@link #race race}, {@link #scope scope}, {@link #spawn spawn}, {@link #timeoutWith timeoutWith},
@@ -383,5 +385,180 @@ public final class Concurrency {
             return effect;
         }
         return effect.catchAll(e -> retryLoop(effect, attempt + 1, attempts));
+    }
+    // ------------------------------------------------------------------------------------------------------
+    // channels
+
+    /**
+     * Makes an unbounded channel: {@code send} never blocks. The {@code sample} only fixes the type, as in
+     * the seed ({@code make sample}); it is never sent.
+     *
+     * {@snippet :
+     * Effect<String, Pair<Sender<String>, Receiver<String>>> ch = Concurrency.make("sample");
+     * }
+     *
+     * @param sample a value of the channel's type (not sent; may be {@code null})
+     * @param <E>    the typed error
+     * @param <A>    the type of values
+     * @return the effect yielding {@code (sender, receiver)}
+     */
+    public static <E, A> Effect<E, Pair<Sender<A>, Receiver<A>>> make(A sample) {
+        return make();
+    }
+
+    /**
+     * Makes an unbounded channel: {@code send} never blocks.
+     *
+     * @param <E> the typed error
+     * @param <A> the type of values
+     * @return the effect yielding {@code (sender, receiver)}
+     */
+    public static <E, A> Effect<E, Pair<Sender<A>, Receiver<A>>> make() {
+        return Effect.sync(() -> ChannelHandles.open(Channel.unbounded()));
+    }
+
+    /**
+     * Makes a bounded channel: {@code capacity > 0} buffers that many values and {@code send} blocks while
+     * the buffer is full; {@code capacity == 0} is a rendezvous channel ({@code send} waits for a receiver).
+     *
+     * {@snippet :
+     * Effect<String, Pair<Sender<Integer>, Receiver<Integer>>> jobs = Concurrency.makeBounded(16);
+     * }
+     *
+     * @param capacity the buffer size, {@code >= 0}
+     * @param <E>      the typed error
+     * @param <A>      the type of values
+     * @return the effect yielding {@code (sender, receiver)}
+     * @throws IllegalArgumentException if {@code capacity < 0}
+     */
+    public static <E, A> Effect<E, Pair<Sender<A>, Receiver<A>>> makeBounded(int capacity) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("Concurrency.makeBounded: capacity must be >= 0, was " + capacity);
+        }
+        return Effect.sync(() -> ChannelHandles.open(Channel.create(capacity)));
+    }
+
+    /**
+     * Sends {@code value} to the channel; see {@link Sender#send}. Dies with {@link ChannelClosedException}
+     * if the channel is closed.
+     *
+     * @param sender the sending end
+     * @param value  the value; not {@code null}
+     * @param <E>    the typed error
+     * @param <A>    the type of values
+     * @return the effect
+     */
+    public static <E, A> Effect<E, Unit> send(Sender<A> sender, A value) {
+        return Objects.requireNonNull(sender, "Concurrency.send: sender must not be null").send(value);
+    }
+
+    /**
+     * Sends {@code value} to the channel and reports a closed channel as {@code Err(CLOSED)}; see
+     * {@link Sender#sendOrClosed}.
+     *
+     * @param sender the sending end
+     * @param value  the value; not {@code null}
+     * @param <E>    the typed error
+     * @param <A>    the type of values
+     * @return the effect
+     */
+    public static <E, A> Effect<E, Result<ChannelError, Unit>> sendOrClosed(Sender<A> sender, A value) {
+        return Objects.requireNonNull(sender, "Concurrency.sendOrClosed: sender must not be null").sendOrClosed(value);
+    }
+
+    /**
+     * Receives the next value: {@code Ok(value)}, or {@code Err(CLOSED)} once the channel is closed and
+     * drained; see {@link Receiver#recv}.
+     *
+     * @param receiver the receiving end
+     * @param <E>      the typed error
+     * @param <A>      the type of values
+     * @return the effect
+     */
+    public static <E, A> Effect<E, Result<ChannelError, A>> recv(Receiver<A> receiver) {
+        return Objects.requireNonNull(receiver, "Concurrency.recv: receiver must not be null").recv();
+    }
+
+    /**
+     * Closes the channel from the sender side; see {@link Sender#close}. Idempotent.
+     *
+     * @param sender the sending end
+     * @param <E>    the typed error
+     * @param <A>    the type of values
+     * @return the effect
+     */
+    public static <E, A> Effect<E, Unit> close(Sender<A> sender) {
+        return Objects.requireNonNull(sender, "Concurrency.close: sender must not be null").close();
+    }
+
+    /**
+     * Waits until one of the clauses can commit, commits exactly that one (the others consume or deliver
+     * nothing) and yields its result. Fairness: among clauses ready at the same moment, one is chosen
+     * uniformly at random; while waiting, the first counterpart to arrive wins. Cancellable while it waits;
+     * a cancelled select has committed no clause.
+     *
+     * @param clauses the clauses; at least one
+     * @param <E>     the typed error
+     * @param <R>     the result type
+     * @return the effect
+     * @throws IllegalArgumentException if there is no clause
+     */
+    @SafeVarargs
+    public static <E, R> Effect<E, R> select(Clause<? extends R>... clauses) {
+        List<Clause<? extends R>> cs = clauseList(clauses, "Concurrency.select");
+        if (cs.isEmpty()) {
+            throw new IllegalArgumentException("Concurrency.select: needs at least one clause, was none");
+        }
+        return new Node.Prim<>(fiber -> ChannelHandles.blocking(fiber,
+                () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.select(Selects.engine(cs)),
+                        null)));
+    }
+
+    /**
+     * Commits a clause that can complete at once, or yields {@code orElse.get()} without waiting (Go's
+     * {@code default}).
+     *
+     * @param orElse  the result when no clause is ready
+     * @param clauses the clauses
+     * @param <E>     the typed error
+     * @param <R>     the result type
+     * @return the effect
+     */
+    @SafeVarargs
+    public static <E, R> Effect<E, R> selectOrDefault(java.util.function.Supplier<? extends R> orElse,
+                                                      Clause<? extends R>... clauses) {
+        Objects.requireNonNull(orElse, "Concurrency.selectOrDefault: orElse must not be null");
+        List<Clause<? extends R>> cs = clauseList(clauses, "Concurrency.selectOrDefault");
+        return Effect.sync(() -> Selects.outcome(cs,
+                aivi.concurrency.internal.channel.Select.selectOrDefault(Selects.engine(cs)), orElse));
+    }
+
+    /**
+     * Like {@link #select}, but gives up after {@code millis} of the runtime's clock and yields
+     * {@code onTimeout.get()}; no clause has committed then.
+     *
+     * @param millis    the timeout in milliseconds
+     * @param onTimeout the result on timeout
+     * @param clauses   the clauses (may be none: then it just waits)
+     * @param <E>       the typed error
+     * @param <R>       the result type
+     * @return the effect
+     */
+    @SafeVarargs
+    public static <E, R> Effect<E, R> selectWithin(long millis, java.util.function.Supplier<? extends R> onTimeout,
+                                                   Clause<? extends R>... clauses) {
+        Objects.requireNonNull(onTimeout, "Concurrency.selectWithin: onTimeout must not be null");
+        List<Clause<? extends R>> cs = clauseList(clauses, "Concurrency.selectWithin");
+        return new Node.Prim<>(fiber -> ChannelHandles.blocking(fiber,
+                () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.selectWithin(Selects.engine(cs),
+                        Timer.millisToNanos(Math.max(0, millis)), fiber.runtime.clock()), onTimeout)));
+    }
+
+    private static <R> List<Clause<? extends R>> clauseList(Clause<? extends R>[] clauses, String where) {
+        Objects.requireNonNull(clauses, where + ": clauses must not be null");
+        for (int i = 0; i < clauses.length; i++) {
+            Objects.requireNonNull(clauses[i], where + ": clause " + i + " is null");
+        }
+        return List.of(clauses);
     }
 }

@@ -1,0 +1,85 @@
+package aivi.concurrency;
+
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * The receiving end of a channel made by {@link Concurrency#make() make} or
+ * {@link Concurrency#makeBounded makeBounded}. Thread-safe; any number of fibers may receive at once, and
+ * each value goes to exactly one of them.
+ *
+ * {@snippet :
+ * Effect<String, Integer> sum(Receiver<Integer> in) {
+ *     return in.fold(0, Integer::sum); // until the channel is closed
+ * }
+ * }
+ *
+ * <p>Iterating in direct style ({@link #iterator()}, {@link #stream()}, or
+ * {@code for (var x : (Iterable<A>) receiver::iterator)}) blocks the current thread in each step; inside a fiber a cancellation ends the iteration with a
+ * {@link CancelledException}.
+ *
+ * @param <A> the type of values
+ */
+public sealed interface Receiver<A> permits ChannelHandles.ReceiverHandle {
+
+    /**
+     * Receives the next value; the same as {@link Concurrency#recv Concurrency.recv(this)}.
+     *
+     * <p>Blocks the fiber until a value is available or the channel is closed. Yields {@code Ok(value)};
+     * after {@code close}, values sent before are still delivered, then {@code Err(CLOSED)} at once, every
+     * time. Cancellable while it waits; a cancelled receive has consumed nothing.
+     *
+     * @param <E> the typed error
+     * @return the effect
+     */
+    <E> Effect<E, Result<ChannelError, A>> recv();
+
+    /**
+     * Receives a value only if one is available without waiting. A plain method, usable from any thread.
+     *
+     * @return {@code Optional.of(Ok(value))}, {@code Optional.of(Err(CLOSED))} if the channel is closed and
+     *         drained, or empty if no value is available right now
+     */
+    Optional<Result<ChannelError, A>> tryRecv();
+
+    /**
+     * Runs {@code f} for every value, in order, until the channel is closed and drained.
+     *
+     * @param f   the effect to run per value
+     * @param <E> the typed error
+     * @return the effect
+     */
+    <E> Effect<E, Unit> forEach(Function<? super A, ? extends Effect<E, ?>> f);
+
+    /**
+     * Folds every value, in order, until the channel is closed and drained.
+     *
+     * @param initial the initial state
+     * @param f       combines the state with a value
+     * @param <E>     the typed error
+     * @param <S>     the state type
+     * @return the effect yielding the final state
+     */
+    <E, S> Effect<E, S> fold(S initial, BiFunction<? super S, ? super A, ? extends S> f);
+
+    /**
+     * A blocking iterator over the values until the channel is closed and drained. {@code hasNext} blocks.
+     * Inside a cancelled fiber (or an interrupted thread) it throws {@link CancelledException} and keeps the
+     * thread's interrupt status set; no value is lost (a value it took is returned by the next
+     * {@code next}).
+     *
+     * @return the iterator
+     */
+    Iterator<A> iterator();
+
+    /**
+     * A sequential, ordered stream of the values until the channel is closed and drained; it blocks as it is
+     * consumed (see {@link #iterator()}).
+     *
+     * @return the stream
+     */
+    Stream<A> stream();
+}
