@@ -103,11 +103,11 @@ public final class Channel<A> {
 
     private static final int NCPU = Runtime.getRuntime().availableProcessors();
     /** Spins before parking in a rendezvous wait: a handoff usually arrives within a few hundred ns. */
-    static final int RENDEZVOUS_SPINS = NCPU > 1 ? 256 : 0;
+    static final int RENDEZVOUS_SPINS = NCPU > 1 ? Integer.getInteger("aivi.rs", 256) : 0;
     /** Spins before parking when the buffer is full or empty. */
-    static final int BUFFERED_SPINS = NCPU > 1 ? 64 : 0;
+    static final int BUFFERED_SPINS = NCPU > 1 ? Integer.getInteger("aivi.bs", 64) : 0;
     /** Spins on a held lock before yielding the carrier. */
-    private static final int LOCK_SPINS = NCPU > 1 ? 64 : 1;
+    private static final int LOCK_SPINS = NCPU > 1 ? Integer.getInteger("aivi.ls", 64) : 1;
     private static final int INITIAL_ARRAY = 16;
 
     private static final AtomicLong IDS = new AtomicLong();
@@ -414,6 +414,20 @@ public final class Channel<A> {
         boolean drained = count == 0 && sendersHead == null;
         unlock();
         return drained;
+    }
+
+    /** For tests: how many nodes (live or dead) are queued, senders plus receivers. */
+    int queuedWaiters() {
+        lock();
+        int n = 0;
+        for (WaitNode w = sendersHead; w != null; w = w.next) {
+            n++;
+        }
+        for (WaitNode w = receiversHead; w != null; w = w.next) {
+            n++;
+        }
+        unlock();
+        return n;
     }
 
     @Override
