@@ -1,0 +1,269 @@
+package aivi.concurrency;
+
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The entry points of {@link Effect} and {@link Concurrency} with the error type fixed once, so chains need
+ * no type witnesses.
+ *
+ * <p>Java infers {@code E = Object} for a generic static call used as the receiver of a chain:
+ * {@code Concurrency.sleep(50).as("x")} is an {@code Effect<Object, String>}. Through an {@code Effects<E>}
+ * the error type is already known:
+ *
+ * {@snippet :
+ * Effects<String> fx = Effects.of(String.class);
+ * Effect<String, String> x = fx.sleep(50).as("x");
+ * Effect<String, Integer> n = fx.succeed(1).flatMap(i -> fx.fail("too small"));
+ * }
+ *
+ * <p>Instances are immutable and stateless; {@link #of(Class)} and {@link #typed()} return the same kind of
+ * object, the class argument only fixes {@code E} for the compiler.
+ *
+ * @param <E> the typed error of every effect made here
+ */
+public final class Effects<E> {
+    private static final Effects<?> INSTANCE = new Effects<>();
+
+    private Effects() {
+    }
+
+    /**
+     * Returns the entry points for the error type {@code errorType}.
+     *
+     * @param errorType the error class (only for type inference)
+     * @param <E>       the typed error
+     * @return the entry points
+     */
+    @SuppressWarnings("unchecked")
+    public static <E> Effects<E> of(Class<E> errorType) {
+        Objects.requireNonNull(errorType, "Effects.of: errorType must not be null");
+        return (Effects<E>) INSTANCE;
+    }
+
+    /**
+     * Returns the entry points for an error type given by the target: {@code Effects<ApiError> fx =
+     * Effects.typed();} (useful for generic error types such as {@code List<String>}).
+     *
+     * @param <E> the typed error
+     * @return the entry points
+     */
+    @SuppressWarnings("unchecked")
+    public static <E> Effects<E> typed() {
+        return (Effects<E>) INSTANCE;
+    }
+
+    /**
+     * See {@link Effect#succeed}.
+     *
+     * @param value the value
+     * @param <A>   the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> succeed(A value) {
+        return Effect.succeed(value);
+    }
+
+    /**
+     * See {@link Effect#fail}.
+     *
+     * @param error the error
+     * @param <A>   the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> fail(E error) {
+        return Effect.fail(error);
+    }
+
+    /**
+     * See {@link Effect#unit()}.
+     *
+     * @return the effect
+     */
+    public Effect<E, Unit> unit() {
+        return Effect.unit();
+    }
+
+    /**
+     * See {@link Effect#sync}.
+     *
+     * @param thunk the code
+     * @param <A>   the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> sync(Supplier<? extends A> thunk) {
+        return Effect.sync(thunk);
+    }
+
+    /**
+     * See {@link Effect#attempt}.
+     *
+     * @param thunk       the code
+     * @param onException maps an exception to the typed error
+     * @param <A>         the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> attempt(Callable<? extends A> thunk, Function<? super Exception, ? extends E> onException) {
+        return Effect.attempt(thunk, onException);
+    }
+
+    /**
+     * See {@link Effect#gen}.
+     *
+     * @param body the block
+     * @param <A>  the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> gen(Effect.Body<E, A> body) {
+        return Effect.gen(body);
+    }
+
+    /**
+     * See {@link Effect#never()}.
+     *
+     * @param <A> the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> never() {
+        return Effect.never();
+    }
+
+    /**
+     * See {@link Concurrency#sleep(long)}.
+     *
+     * @param millis how long
+     * @return the effect
+     */
+    public Effect<E, Unit> sleep(long millis) {
+        return Concurrency.sleep(millis);
+    }
+
+    /**
+     * See {@link Concurrency#par}.
+     *
+     * @param left  the first effect
+     * @param right the second effect
+     * @param <A>   the first value type
+     * @param <B>   the second value type
+     * @return the effect
+     */
+    public <A, B> Effect<E, Pair<A, B>> par(Effect<E, A> left, Effect<E, B> right) {
+        return Concurrency.par(left, right);
+    }
+
+    /**
+     * See {@link Concurrency#race}.
+     *
+     * @param left  the first effect
+     * @param right the second effect
+     * @param <A>   the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> race(Effect<E, A> left, Effect<E, A> right) {
+        return Concurrency.race(left, right);
+    }
+
+    /**
+     * See {@link Concurrency#scope}.
+     *
+     * @param run builds the body
+     * @param <A> the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> scope(Function<Scope, Effect<E, A>> run) {
+        return Concurrency.scope(run);
+    }
+
+    /**
+     * See {@link Concurrency#spawn}.
+     *
+     * @param effect the effect to start
+     * @param <A>    the value type
+     * @return the effect
+     */
+    public <A> Effect<E, Task<E, A>> spawn(Effect<E, A> effect) {
+        return Concurrency.spawn(effect);
+    }
+
+    /**
+     * See {@link Concurrency#timeoutWith}.
+     *
+     * @param millis       the limit
+     * @param timeoutError the error on timeout
+     * @param effect       the effect
+     * @param <A>          the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> timeoutWith(long millis, E timeoutError, Effect<E, A> effect) {
+        return Concurrency.timeoutWith(millis, timeoutError, effect);
+    }
+
+    /**
+     * See {@link Concurrency#retry(int, Effect)}.
+     *
+     * @param attempts the total number of runs
+     * @param effect   the effect
+     * @param <A>      the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> retry(int attempts, Effect<E, A> effect) {
+        return Concurrency.retry(attempts, effect);
+    }
+
+    /**
+     * See {@link Concurrency#make()}.
+     *
+     * @param <A> the type of values
+     * @return the effect
+     */
+    public <A> Effect<E, Pair<Sender<A>, Receiver<A>>> make() {
+        return Concurrency.make();
+    }
+
+    /**
+     * See {@link Concurrency#makeBounded}.
+     *
+     * @param capacity the buffer size
+     * @param <A>      the type of values
+     * @return the effect
+     */
+    public <A> Effect<E, Pair<Sender<A>, Receiver<A>>> makeBounded(int capacity) {
+        return Concurrency.makeBounded(capacity);
+    }
+
+    /**
+     * See {@link Concurrency#send}.
+     *
+     * @param sender the sending end
+     * @param value  the value
+     * @param <A>    the type of values
+     * @return the effect
+     */
+    public <A> Effect<E, Unit> send(Sender<A> sender, A value) {
+        return Concurrency.send(sender, value);
+    }
+
+    /**
+     * See {@link Concurrency#recv}.
+     *
+     * @param receiver the receiving end
+     * @param <A>      the type of values
+     * @return the effect
+     */
+    public <A> Effect<E, Result<ChannelError, A>> recv(Receiver<A> receiver) {
+        return Concurrency.recv(receiver);
+    }
+
+    /**
+     * See {@link Concurrency#close}.
+     *
+     * @param sender the sending end
+     * @param <A>    the type of values
+     * @return the effect
+     */
+    public <A> Effect<E, Unit> close(Sender<A> sender) {
+        return Concurrency.close(sender);
+    }
+}
