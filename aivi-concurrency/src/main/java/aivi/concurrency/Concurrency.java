@@ -380,6 +380,36 @@ public final class Concurrency {
         return retryLoop(effect, 1, attempts);
     }
 
+    /**
+     * Runs {@code effect}, and runs it again after each typed failure as {@code schedule} says: how long to
+     * wait before each retry, how many runs in total, for how long, and which errors are worth retrying (see
+     * {@link Schedule}). When the schedule ends the retrying, fails with the last error. Defects and
+     * cancellation are never retried; an error the schedule's predicate rejects fails at once.
+     *
+     * <p>The delays are waited on the runtime's {@link Clock} (a parked virtual thread, never a blocked
+     * carrier), so they run on virtual time under a {@link TestClock}. Cancelling the fiber during a delay
+     * ends the retry promptly as cancelled, without another attempt.
+     *
+     * {@snippet :
+     * Effect<String, String> call = Effect.fail("503 Service Unavailable");
+     * Effect<String, String> retried = Concurrency.retry(
+     *         Schedule.exponential(Duration.ofMillis(100)).withJitter().maxAttempts(5)
+     *                 .retryIf(e -> e.startsWith("5")),
+     *         call); // up to 5 runs, waiting about 100, 200, 400, 800 ms (jittered) in between
+     * }
+     *
+     * @param schedule the retry policy
+     * @param effect   the effect
+     * @param <E>      the typed error
+     * @param <A>      the value type
+     * @return the effect
+     */
+    public static <E, A> Effect<E, A> retry(Schedule<? super E> schedule, Effect<E, A> effect) {
+        Objects.requireNonNull(schedule, "Concurrency.retry: schedule must not be null");
+        Objects.requireNonNull(effect, "Concurrency.retry: effect must not be null");
+        return new Node.Prim<>(fiber -> Retrying.run(fiber, schedule, effect));
+    }
+
     private static <E, A> Effect<E, A> retryLoop(Effect<E, A> effect, int attempt, int attempts) {
         if (attempt >= attempts) {
             return effect;

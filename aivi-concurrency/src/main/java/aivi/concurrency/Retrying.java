@@ -1,0 +1,82 @@
+package aivi.concurrency;
+
+/**
+ * The loop behind {@link Concurrency#retry(Schedule, Effect)}.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p>One primitive runs the whole loop on the calling fiber: each attempt is a nested {@link RunLoop#run} of
+ * the effect (as scopes and brackets run their bodies), so an attempt's scopes, finalizers and children end
+ * before the next attempt starts, and retrying costs no fiber. After a typed failure the {@link Schedule}
+ * decides, from the attempt number, the error and the time elapsed since the first attempt started, whether
+ * to retry and after what delay; the optional hook runs; then the fiber parks on the runtime's {@link Clock}
+ * until the deadline.
+ *
+ * <p>Only a typed failure is retried. A success, a defect or a cancellation of an attempt ends the loop with
+ * that outcome. The wait is cancellable: like {@link Concurrency#sleep}, it re-checks the fiber's
+ * cancellation levels after every wake-up, treating the interrupt flag as a wake-up call only (see
+ * {@link Fiber}), so a cancelled fiber leaves the wait promptly and the retry ends as cancelled, without
+ * another attempt. All state is local to the fiber's thread.
+ */
+final class Retrying {
+    private Retrying() {
+    }
+
+    /** The blocker the waiting fiber parks on, for thread dumps. */
+    private static final Object RETRY_DELAY = new Object() {
+        @Override
+        public String toString() {
+            return "aivi.concurrency.retry delay";
+        }
+    };
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static <E, A> Exit<E, A> run(Fiber fiber, Schedule<? super E> schedule, Effect<E, A> effect) {
+        Schedule<E> s = (Schedule<E>) schedule; // it only consumes errors: an E is a "? super E"
+        Clock clock = fiber.runtime.clock();
+        long start = clock.nanoTime();
+        for (int attempt = 1; ; attempt = attempt == Integer.MAX_VALUE ? attempt : attempt + 1) {
+            Exit exit = RunLoop.run(fiber, effect);
+            if (!(exit instanceof Exit.Failure failure)) {
+                return exit;
+            }
+            E error = (E) failure.error();
+            long elapsed = clock.nanoTime() - start;
+            long delay = s.nextDelayNanos(attempt, error, elapsed);
+            if (delay == Schedule.STOP) {
+                return exit;
+            }
+            Effect<?, ?> hook = s.onRetryEffect(attempt, error, delay, elapsed);
+            if (hook != null) {
+                Exit hooked = RunLoop.run(fiber, hook);
+                switch (hooked) {
+                    case Exit.Success ok -> {
+                    }
+                    case Exit.Failure f -> {
+                        return Exit.defect(new FailureException(f.error()));
+                    }
+                    default -> {
+                        return hooked;
+                    }
+                }
+            }
+            if (!await(fiber, clock, clock.nanoTime() + delay)) {
+                return RunLoop.cancelled();
+            }
+        }
+    }
+
+    /** Parks until {@code deadline} on {@code clock}; {@code false} if the fiber was cancelled first. */
+    private static boolean await(Fiber fiber, Clock clock, long deadline) {
+        for (;;) {
+            if (fiber.effectivelyCancelled()) {
+                return false;
+            }
+            if (clock.nanoTime() - deadline >= 0) {
+                return true;
+            }
+            clock.parkUntil(RETRY_DELAY, deadline);
+            Thread.interrupted(); // a wake-up only: the levels say whether we are cancelled
+        }
+    }
+}
