@@ -31,10 +31,14 @@ import java.util.function.Consumer;
  * never sees an interrupt caused by this library. When a region is popped, an interrupt it caused is cleared
  * unless the fiber is still effectively cancelled, so the flag never leaks past the region.
  *
- * <p><b>Completion.</b> {@link #complete} publishes {@link #exit} (a volatile write), tells the owning scope
- * (which records a failure before anyone can observe the fiber as terminated), runs the internal completion
- * callback, decrements the runtime's live count and finally opens {@link #done}; everyone waiting for the
- * fiber waits on that latch, so "terminated" always means "exit published and owner informed".
+ * <p><b>Completion.</b> {@link #complete} publishes {@link #exit} (a volatile write), decrements the runtime's
+ * live count, tells the owning scope (which records a failure before anyone can observe the fiber as
+ * terminated), runs the internal completion callback and finally opens {@link #done}. Everyone waiting for
+ * the fiber waits on that latch ({@link FiberTask} included: a non-null {@link #exit} alone does not mean
+ * terminated), so "terminated" always means "exit published, no longer live, owner informed". The live count
+ * drops <em>before</em> the owner is told because a scope's {@code close} waits for its owner-side count of
+ * running children, not for each child's latch: so when a scope (or {@code run()}) returns, no child it
+ * waited for still counts as live.
  */
 final class Fiber implements Runnable {
 
@@ -123,6 +127,8 @@ final class Fiber implements Runnable {
 
     private void complete(Exit<?, ?> result) {
         exit = result;
+        // Before the owner is told: see "Completion" in the class comment.
+        runtime.fiberEnded();
         try {
             if (parent != null) {
                 parent.childEnded(this, result);
@@ -133,7 +139,6 @@ final class Fiber implements Runnable {
         } catch (Throwable t) {
             runtime.reportUnobserved("fiber completion callback failed", t);
         } finally {
-            runtime.fiberEnded();
             done.countDown();
         }
     }

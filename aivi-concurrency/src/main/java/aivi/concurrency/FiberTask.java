@@ -2,7 +2,14 @@ package aivi.concurrency;
 
 import java.util.Optional;
 
-/** The {@link Task} of a {@link Fiber}. */
+/**
+ * The {@link Task} of a {@link Fiber}.
+ *
+ * <p>Every method that waits for the task waits for {@link Fiber#done}, the latch that opens when the fiber
+ * has <em>terminated</em> (outcome published, no longer live, owner told), never merely for a non-null
+ * {@link Fiber#exit}: the exit is published first, and a joiner that returned in between could still see the
+ * task counted as live, or fail its own scope before the scope had recorded the child's error.
+ */
 final class FiberTask<E, A> implements Task<E, A> {
     final Fiber fiber;
 
@@ -10,12 +17,17 @@ final class FiberTask<E, A> implements Task<E, A> {
         this.fiber = fiber;
     }
 
+    /** Whether the fiber has terminated; one volatile read once it has. */
+    private boolean terminated() {
+        return fiber.done.getCount() == 0;
+    }
+
     @SuppressWarnings("unchecked")
     @Override
     public Effect<E, A> join() {
         return new Node.Prim<>(caller -> {
             fiber.observed = true; // a joiner is waiting: a failure will not go unobserved
-            if (fiber.exit == null && !caller.block(fiber.done::await)) {
+            if (!terminated() && !caller.block(fiber.done::await)) {
                 return RunLoop.cancelled();
             }
             return (Exit<E, A>) fiber.exit;
@@ -27,7 +39,7 @@ final class FiberTask<E, A> implements Task<E, A> {
     public <X> Effect<X, Exit<E, A>> await() {
         return new Node.Prim<>(caller -> {
             fiber.observed = true; // a joiner is waiting: a failure will not go unobserved
-            if (fiber.exit == null && !caller.block(fiber.done::await)) {
+            if (!terminated() && !caller.block(fiber.done::await)) {
                 return RunLoop.cancelled();
             }
             return Exit.success((Exit<E, A>) fiber.exit);
@@ -37,8 +49,10 @@ final class FiberTask<E, A> implements Task<E, A> {
     @Override
     public <X> Effect<X, Unit> cancel() {
         return new Node.Prim<>(caller -> {
-            if (fiber.exit == null) {
-                fiber.cancel();
+            if (!terminated()) {
+                if (fiber.exit == null) {
+                    fiber.cancel(); // a task whose outcome is published is finished: nothing to cancel
+                }
                 fiber.awaitTerminationUninterruptibly();
             }
             return Exit.success(Unit.UNIT);
@@ -58,7 +72,7 @@ final class FiberTask<E, A> implements Task<E, A> {
     @SuppressWarnings("unchecked")
     @Override
     public Optional<Exit<E, A>> poll() {
-        return Optional.ofNullable((Exit<E, A>) fiber.exit);
+        return terminated() ? Optional.of((Exit<E, A>) fiber.exit) : Optional.empty();
     }
 
     @Override

@@ -136,7 +136,9 @@ public final class Runtime implements AutoCloseable {
     }
 
     /**
-     * Returns the number of fibers of this runtime that have started and not yet terminated.
+     * Returns the number of fibers of this runtime that have started and whose effect (finalizers included)
+     * has not yet ended. A fiber stops counting before its scope or joiners learn that it ended, so once a
+     * {@code join}, a scope or {@link #run} has returned, the fibers it waited for no longer count.
      *
      * @return the count
      */
