@@ -37,4 +37,23 @@ final class TestFibers {
             Thread.yield();
         }
     }
+
+    /**
+     * Waits until the fiber of {@code task} is parked (in a sleep, a latch, a join...). Reads the fiber's
+     * thread, an implementation detail this package-private test may see; yields between polls.
+     */
+    static void awaitParked(Task<?, ?> task) {
+        long deadline = System.nanoTime() + GENEROUS.toNanos();
+        for (;;) {
+            Thread t = ((FiberTask<?, ?>) task).fiber.thread;
+            Thread.State s = t == null ? Thread.State.NEW : t.getState();
+            if (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + GENEROUS + " waiting for " + task + " to park");
+            }
+            Thread.yield();
+        }
+    }
 }
