@@ -242,10 +242,18 @@ final class Structured {
         private final ReentrantLock lock = new ReentrantLock();
         private final List<Exit<?, ?>> list = new ArrayList<>(2);
 
-        /** Adds an error; returns whether it was the first. */
+        /**
+         * Adds an error; returns whether it was the first. The same error arriving twice (a body that joined
+         * the failed child and rethrew its error) is one error, not a later one.
+         */
         boolean add(Exit<?, ?> e) {
             lock.lock();
             try {
+                for (Exit<?, ?> known : list) {
+                    if (sameError(known, e)) {
+                        return false;
+                    }
+                }
                 list.add(e);
                 return list.size() == 1;
             } finally {
@@ -282,6 +290,13 @@ final class Structured {
             } finally {
                 lock.unlock();
             }
+        }
+
+        private static boolean sameError(Exit<?, ?> a, Exit<?, ?> b) {
+            if (a instanceof Exit.Failure<?, ?> fa && b instanceof Exit.Failure<?, ?> fb) {
+                return fa.error() == fb.error();
+            }
+            return a instanceof Exit.Defect<?, ?> da && b instanceof Exit.Defect<?, ?> db && da.cause() == db.cause();
         }
 
         private static void attach(Exit<?, ?> first, Exit<?, ?> later, Runtime runtime) {
