@@ -6,7 +6,7 @@ package aivi.concurrency;
  * <h2>Implementation overview</h2>
  *
  * <p>One primitive runs the whole loop on the calling fiber: each attempt is a nested {@link RunLoop#run} of
- * the effect (as scopes and brackets run their bodies), so an attempt's scopes, finalizers and children end
+ * the effect (as scopes and brackets run their bodies), so the scopes and finalizers of an attempt end
  * before the next attempt starts, and retrying costs no fiber. After a typed failure the {@link Schedule}
  * decides, from the attempt number, the error and the time elapsed since the first attempt started, whether
  * to retry and after what delay; the optional hook runs; then the fiber parks on the runtime's {@link Clock}

@@ -27,7 +27,8 @@ import java.util.random.RandomGenerator;
  * keeps failing with a matching error.
  *
  * {@snippet :
- * Effect<IOException, String> fetch = Effect.attempt(() -> Files.readString(path), e -> (IOException) e);
+ * Effect<IOException, String> fetch = Effect.attempt(() -> Files.readString(path),
+ *         e -> e instanceof IOException io ? io : new IOException(e));
  * Effect<IOException, String> robust = Concurrency.retry(
  *         Schedule.exponential(Duration.ofMillis(100))   // 100 ms, 200 ms, 400 ms, ...
  *                 .maxDelay(Duration.ofSeconds(5))
@@ -328,7 +329,7 @@ public final class Schedule<E> {
      * failure wrapped in a {@link FailureException}); cancelling it cancels the retry.
      *
      * {@snippet :
-     * Schedule<String> logged = Schedule.<String>fixedDelay(Duration.ofMillis(100)).maxAttempts(3)
+     * Schedule<String> logged = Schedule.fixedDelay(Duration.ofMillis(100)).maxAttempts(3)
      *         .onRetry(r -> Effect.sync(() -> {
      *             System.out.println("attempt " + r.attempt() + " failed with " + r.error()
      *                     + ", retrying in " + r.delay());

@@ -12,11 +12,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The decisions of {@link Schedule} on their own: which delay follows which failed attempt, and when the
  * retrying stops. The end-to-end behaviour on a runtime is in {@link RetryTest}.
  */
+@ExtendWith(NoLeakedFibers.class)
 class ScheduleTest {
 
     private static final long MS = 1_000_000L;
@@ -208,5 +210,53 @@ class ScheduleTest {
                 .hasToString("Schedule[exponential(PT0.1S, x2.0), maxDelay=PT5S, jitter=full, maxAttempts=6, "
                         + "maxElapsed=PT1M, retryIf]");
         assertThat(Schedule.immediate()).hasToString("Schedule[immediate]");
+    }
+
+    /** The examples of the Javadoc of {@link Schedule} and {@link Concurrency#retry(Schedule, Effect)}. */
+    @Test
+    void theJavadocExamplesCompile() {
+        java.nio.file.Path path = java.nio.file.Path.of("does-not-exist.txt");
+        Effect<IOException, String> fetch = Effect.attempt(() -> java.nio.file.Files.readString(path),
+                e -> e instanceof IOException io ? io : new IOException(e));
+        Effect<IOException, String> robust = Concurrency.retry(
+                Schedule.exponential(Duration.ofMillis(100))   // 100 ms, 200 ms, 400 ms, ...
+                        .maxDelay(Duration.ofSeconds(5))
+                        .withJitter()
+                        .maxAttempts(6)
+                        .retryIf(e -> !(e instanceof java.nio.file.NoSuchFileException)),
+                fetch);
+        Exit<IOException, String> missing = robust.run(); // not retried: the file is missing
+        assertThat(missing).isInstanceOf(Exit.Failure.class);
+
+        Effect<String, Integer> e = Concurrency.retry(Schedule.immediate().maxAttempts(3), Effect.fail("x"));
+        assertThat(e.run()).isEqualTo(Exit.failure("x"));
+        Schedule<Object> everySecond = Schedule.fixedDelay(Duration.ofSeconds(1)).maxAttempts(5);
+        Schedule<Object> backoff = Schedule.exponential(Duration.ofMillis(100)).maxDelay(Duration.ofSeconds(10));
+        Schedule<Object> gentle = Schedule.exponential(Duration.ofMillis(100), 1.5); // 100, 150, 225 ms, ...
+        Schedule<Object> capped = Schedule.exponential(Duration.ofMillis(100)).maxDelay(Duration.ofSeconds(2));
+        Schedule<Object> spread = Schedule.exponential(Duration.ofMillis(100)).withJitter();
+        Schedule<Object> reproducible = Schedule.fixedDelay(Duration.ofSeconds(1))
+                .withJitter(new java.util.SplittableRandom(42));
+        Schedule<Object> threeRuns = Schedule.fixedDelay(Duration.ofMillis(50)).maxAttempts(3);
+        Schedule<Object> withinAMinute = Schedule.exponential(Duration.ofSeconds(1)).maxElapsed(Duration.ofMinutes(1));
+        Effect<String, String> call = Effect.fail("503");
+        Effect<String, String> retried = Concurrency.retry(
+                Schedule.fixedDelay(Duration.ofMillis(10)).maxAttempts(3).retryIf(err -> err.startsWith("5")),
+                call);
+        Schedule<String> logged = Schedule.fixedDelay(Duration.ofMillis(100)).maxAttempts(3)
+                .onRetry(r -> Effect.sync(() -> {
+                    System.out.println("attempt " + r.attempt() + " failed with " + r.error()
+                            + ", retrying in " + r.delay());
+                    return Unit.UNIT;
+                }));
+        Effect<String, String> call503 = Effect.fail("503 Service Unavailable");
+        Effect<String, String> retried503 = Concurrency.retry(
+                Schedule.exponential(Duration.ofMillis(100)).withJitter().maxAttempts(5)
+                        .retryIf(err -> err.startsWith("5")),
+                call503);
+        assertThat(List.of(everySecond, backoff, gentle, capped, spread, reproducible, threeRuns, withinAMinute,
+                logged)).doesNotContainNull();
+        assertThat(List.of(retried, retried503)).doesNotContainNull();
+        assertThat(gentle.nextDelayNanos(3, "e", 0)).isEqualTo(225 * MS);
     }
 }
