@@ -40,8 +40,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Waiting.</b> A blocked party parks on its {@link Waiter}, whose {@code state} moves exactly once
  * from pending to final by CAS: committed by a counterpart (or by {@link #close()}), or cancelled by the
- * owner (interrupt, timeout). Before parking the owner spins briefly, so that in a tight producer/consumer
- * loop the counterpart usually commits while the owner is still running and no unpark is needed.
+ * owner (interrupt, timeout). On a rendezvous channel the owner first spins for an adaptive budget
+ * (see {@link #spinBudget}), so that in a tight hand-off the counterpart usually commits while the owner
+ * is still running and no unpark is needed; buffered channels park at once, so the other side can run a
+ * whole batch against the buffer instead of trading every value in lock-step.
  *
  * <p><b>Invariants</b> (under the lock; "live" = a node whose waiter is still pending):
  * <ol>
@@ -102,12 +104,12 @@ public final class Channel<A> {
     }
 
     private static final int NCPU = Runtime.getRuntime().availableProcessors();
-    /** Spins before parking in a rendezvous wait: a handoff usually arrives within a few hundred ns. */
-    static final int RENDEZVOUS_SPINS = NCPU > 1 ? Integer.getInteger("aivi.rs", 256) : 0;
-    /** Spins before parking when the buffer is full or empty. */
-    static final int BUFFERED_SPINS = NCPU > 1 ? Integer.getInteger("aivi.bs", 64) : 0;
+    /** The most a rendezvous wait spins before parking; 0 on one CPU, where spinning only delays. */
+    static final int MAX_SPINS = NCPU > 1 ? 128 : 0;
+    /** The least: keeps probing, so that the budget can grow back when the machine quietens. */
+    static final int MIN_SPINS = NCPU > 1 ? 4 : 0;
     /** Spins on a held lock before yielding the carrier. */
-    private static final int LOCK_SPINS = NCPU > 1 ? Integer.getInteger("aivi.ls", 64) : 1;
+    private static final int LOCK_SPINS = NCPU > 1 ? 64 : 1;
     private static final int INITIAL_ARRAY = 16;
 
     private static final AtomicLong IDS = new AtomicLong();
@@ -125,8 +127,15 @@ public final class Channel<A> {
     private final int capacity;
     /** The most values the buffer may hold. */
     private final int bound;
-    /** Spins before parking. */
-    final int spins;
+    /**
+     * Rendezvous only: how long a waiter spins before parking. Adaptive: it doubles when a wait was
+     * completed while spinning and halves when the waiter had to park, within [MIN_SPINS, MAX_SPINS].
+     * Spinning pays off only when the counterpart runs on another core right now; on a loaded machine
+     * it steals the counterpart's CPU, so the budget decays. Buffered and unbounded channels never
+     * spin: parking lets the other side run a whole batch, which measured faster than lock-step
+     * hand-offs. A racy plain int: lost updates only perturb a heuristic.
+     */
+    private int spinBudget;
     /** Unique, increasing: the global lock order for {@link Select}. */
     final long id = IDS.incrementAndGet();
 
@@ -151,7 +160,7 @@ public final class Channel<A> {
     private Channel(int capacity) {
         this.capacity = capacity;
         this.bound = capacity == UNBOUNDED ? Integer.MAX_VALUE : capacity;
-        this.spins = capacity == 0 ? RENDEZVOUS_SPINS : BUFFERED_SPINS;
+        this.spinBudget = capacity == 0 ? MAX_SPINS : 0;
         this.items = bound == 0 ? null : new Object[Math.min(bound, INITIAL_ARRAY)];
     }
 
@@ -265,7 +274,8 @@ public final class Channel<A> {
         WaitNode node = new WaitNode(Thread.currentThread(), true, value);
         enqueueLocked(node);
         unlock();
-        int s = node.await(spins, this);
+        int s = node.await(spins(), this);
+        spun(node);
         if (s == Waiter.CANCELLED) {
             unlink(node);
             throw new InterruptedException("send interrupted before the value was delivered");
@@ -329,7 +339,8 @@ public final class Channel<A> {
         WaitNode node = new WaitNode(Thread.currentThread(), false, null);
         enqueueLocked(node);
         unlock();
-        int s = node.await(spins, this);
+        int s = node.await(spins(), this);
+        spun(node);
         if (s == Waiter.CANCELLED) {
             unlink(node);
             throw new InterruptedException("receive interrupted before a value was consumed");
@@ -437,6 +448,19 @@ public final class Channel<A> {
                 + ", buffered=" + count + (closed ? ", closed" : "") + "]";
         unlock();
         return s;
+    }
+
+    /** The current spin budget (0 for buffered channels). */
+    int spins() {
+        return spinBudget;
+    }
+
+    /** Feeds the outcome of a wait back into the spin budget (rendezvous only). */
+    void spun(Waiter w) {
+        if (capacity == 0) {
+            int b = spinBudget;
+            spinBudget = w.parked ? Math.max(MIN_SPINS, b >> 1) : Math.min(MAX_SPINS, (b << 1) + MIN_SPINS);
+        }
     }
 
     // ------------------------------------------------------------------------ locked steps (Select)

@@ -148,16 +148,19 @@ public final class Select {
         }
         Waiter w = new Waiter(Thread.currentThread());
         WaitNode[] nodes = new WaitNode[n];
-        int spins = Channel.RENDEZVOUS_SPINS;
+        int spins = Channel.MAX_SPINS;
         for (int i = 0; i < n; i++) {
             SelectClause<?> c = cs[i];
             nodes[i] = new WaitNode(w, i, c.value != null, c.value);
             c.channel.enqueueLocked(nodes[i]);
-            spins = Math.min(spins, c.channel.spins);
+            spins = Math.min(spins, c.channel.spins());
         }
         unlockAll(order);
 
         int s = timed ? w.awaitUntil(spins, w, clock, deadline) : w.await(spins, w);
+        for (Channel<?> ch : order) {
+            ch.spun(w);
+        }
 
         // Unlink every node still queued (the committed one, if any, was dequeued by its committer).
         for (Channel<?> ch : order) {

@@ -62,6 +62,9 @@ class Waiter {
     /** The thread that waits; the only one that parks on this waiter. */
     final Thread owner;
 
+    /** Owner-only: whether the last wait reached {@link #PARKED} (feeds the adaptive spin budget). */
+    boolean parked;
+
     /** See the class comment. Accessed through {@link #STATE}; volatile reads and CASes only. */
     @SuppressWarnings("unused")
     private volatile int state;
@@ -154,6 +157,7 @@ class Waiter {
                     return cancelOnInterrupt();
                 }
                 // Announce the park; a commit racing with this CAS makes it fail and we re-read.
+                parked = true;
                 STATE.compareAndSet(this, WAITING, PARKED);
                 continue;
             }
@@ -183,6 +187,7 @@ class Waiter {
                     Thread.onSpinWait();
                     continue;
                 }
+                parked = true;
                 STATE.compareAndSet(this, WAITING, PARKED);
                 continue;
             }
