@@ -213,6 +213,18 @@ public final class Effects<E> {
     }
 
     /**
+     * See {@link Concurrency#retry(Schedule, Effect)}.
+     *
+     * @param schedule when and how often to retry
+     * @param effect   the effect
+     * @param <A>      the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> retry(Schedule<? super E> schedule, Effect<E, A> effect) {
+        return Concurrency.retry(schedule, effect);
+    }
+
+    /**
      * See {@link Concurrency#make()}.
      *
      * @param <A> the type of values

@@ -27,7 +27,7 @@ import java.util.random.RandomGenerator;
  * keeps failing with a matching error.
  *
  * {@snippet :
- * Effect<IOException, String> fetch = Effect.attempt(() -> Files.readString(path),
+ * Effect<IOException, String> fetch = Effect.attempt(() -> Files.readString(Path.of("data.txt")),
  *         e -> e instanceof IOException io ? io : new IOException(e));
  * Effect<IOException, String> robust = Concurrency.retry(
  *         Schedule.exponential(Duration.ofMillis(100))   // 100 ms, 200 ms, 400 ms, ...
