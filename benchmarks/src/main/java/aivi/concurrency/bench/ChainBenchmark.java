@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 public class ChainBenchmark {
 
     static final int STAGES = 100;
-    static final int ELEMENTS = 10_000;
+    static final int ELEMENTS = 2_000;
 
     @Param({"aivi/0", "jox/0", "SynchronousQueue/0", "aivi/16", "jox/16", "ArrayBlockingQueue/16"})
     public String channel;

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 public class ParallelBenchmark {
 
     static final int PAIRS = 1_000;
-    static final int ELEMENTS_PER_PAIR = 1_000;
+    static final int ELEMENTS_PER_PAIR = 200;
 
     @Param({"aivi/0", "jox/0", "SynchronousQueue/0", "aivi/16", "jox/16", "ArrayBlockingQueue/16"})
     public String channel;
