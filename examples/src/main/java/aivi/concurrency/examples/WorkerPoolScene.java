@@ -73,8 +73,8 @@ final class WorkerPoolScene {
                 }
                 stats.sent();
             }
-            t.print("producer: all " + stats.jobs() + " jobs sent; close(jobs) with " + stats.buffered()
-                    + " still buffered, the workers drain them");
+            t.print("producer: all " + stats.jobs() + " jobs sent; close(jobs) with "
+                    + Math.min(stats.buffered(), capacity) + " still buffered, the workers drain them");
             d.await(Concurrency.close(jobs));
             return Unit.UNIT;
         });
@@ -87,6 +87,7 @@ final class WorkerPoolScene {
                                                  Receiver<Integer> jobs) {
         AtomicInteger current = new AtomicInteger();
         Effect<ApiError, Unit> loop = Effect.gen(d -> {
+            t.print("worker " + w + ": started, waiting in recv");
             while (true) {
                 Result<ChannelError, Integer> next = d.await(Concurrency.recv(jobs));
                 switch (next) {
@@ -109,6 +110,7 @@ final class WorkerPoolScene {
                             t.print("worker " + w + ": job " + job + " failed with " + error
                                     + " (counted; the pool goes on)");
                         }
+                        current.set(0);
                         int quarter = stats.finished(w, System.nanoTime() - start, error);
                         if (quarter > 0 && !ctx.terminal().live()) {
                             t.print("progress " + stats.bar() + ", ok " + stats.ok() + ", failed "
@@ -118,8 +120,9 @@ final class WorkerPoolScene {
                 }
             }
         });
-        return loop.onCancel(Effect.suspend(() -> t.log("worker " + w + ": cancelled during job " + current.get()
-                + ", its HTTP request aborted (onCancel ran)")));
+        return loop.onCancel(Effect.suspend(() -> t.log("worker " + w + ": cancelled "
+                + (current.get() == 0 ? "while waiting in recv" : "during job " + current.get()
+                + ", its HTTP request aborted") + " (onCancel ran)")));
     }
 
     /** The live progress bar, redrawn ten times a second (only on a terminal). */

@@ -3,10 +3,7 @@ package aivi.concurrency.examples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,6 +23,9 @@ class DemoTest {
     /** Generous bound for one demo run on a slow, busy machine; a fast run takes a few seconds. */
     private static final long RUN_BOUND_SECONDS = 60;
 
+    /** Lines that say scene 5 is busy: both workers run and the producer waits on a full buffer. */
+    private static final String[] BUSY_POOL = {"worker 1: started", "worker 2: started", "buffer full"};
+
     private record Run(int status, String output) {
         List<String> lines() {
             return output.lines().toList();
@@ -43,7 +43,7 @@ class DemoTest {
     }
 
     private static Run demo(String... args) {
-        OutputWatcher out = new OutputWatcher(null);
+        OutputWatcher out = new OutputWatcher();
         int status = Demo.run(args, out.printStream(), false);
         return new Run(status, out.text());
     }
@@ -71,8 +71,8 @@ class DemoTest {
                 .filteredOn(l -> l.contains("finalizer ran, connection released")).hasSize(2);
 
         // 3 timeoutWith: the slow request is cancelled, then the typed error is handled
-        assertThat(out).contains("GET /api/users within the limit: 200",
-                "report: typed error Timeout[endpoint=/api/report, limitMs=100] handled");
+        assertThat(out).contains("timeoutWith(160 ms, Timeout, GET /api/users)", "users: ",
+                "report: typed error Timeout[endpoint=/api/report, limitMs=160] handled");
         assertThat(run.indexOf("GET /api/report: cancelled by the timeout"))
                 .isLessThan(run.indexOf("report: typed error Timeout"));
 
@@ -137,7 +137,7 @@ class DemoTest {
     @Test
     @Timeout(RUN_BOUND_SECONDS)
     void interruptingTheRunCancelsTheRunningSceneRunsItsFinalizersAndStopsTheServer() throws Exception {
-        OutputWatcher out = new OutputWatcher("buffer full");
+        OutputWatcher out = new OutputWatcher(BUSY_POOL);
         AtomicInteger status = new AtomicInteger(-1);
         CountDownLatch done = new CountDownLatch(1);
         Thread main = Thread.ofPlatform().name("demo-main").start(() -> {
@@ -146,13 +146,13 @@ class DemoTest {
             done.countDown();
         });
 
-        assertThat(out.awaitMarker(RUN_BOUND_SECONDS)).as(out.text()).isTrue(); // the pool is busy
+        assertThat(out.awaitMarkers(RUN_BOUND_SECONDS)).as(out.text()).isTrue();
         main.interrupt(); // what the Ctrl-C hook does
 
         assertThat(done.await(RUN_BOUND_SECONDS, TimeUnit.SECONDS)).as(out.text()).isTrue();
         String text = out.text();
         assertThat(status.get()).as(text).isEqualTo(Demo.INTERRUPTED);
-        assertThat(text).contains("worker 1: cancelled during job", "worker 2: cancelled during job",
+        assertThat(text).contains("worker 1: cancelled", "worker 2: cancelled",
                 "producer: cancelled after sending", "interrupted (Ctrl-C)", "server stopped")
                 .doesNotContain("summary:");
         assertThat(text.indexOf("worker 1: cancelled")).isLessThan(text.indexOf("interrupted (Ctrl-C)"));
@@ -176,30 +176,24 @@ class DemoTest {
                 .redirectErrorStream(true)
                 .start();
         try {
-            StringBuffer text = new StringBuffer(); // appended by the reader, read by the test thread
-            CountDownLatch busy = new CountDownLatch(1);
+            OutputWatcher out = new OutputWatcher(BUSY_POOL);
             Thread reader = Thread.ofVirtual().start(() -> {
-                try (BufferedReader in = new BufferedReader(
-                        new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        text.append(line).append('\n');
-                        if (line.contains("buffer full")) {
-                            busy.countDown();
-                        }
-                    }
+                try (var in = demo.getInputStream()) {
+                    in.transferTo(out);
                 } catch (java.io.IOException ignored) {
                     // the process ended
                 }
             });
-            assertThat(busy.await(RUN_BOUND_SECONDS, TimeUnit.SECONDS)).as(text.toString()).isTrue();
+            assertThat(out.awaitMarkers(RUN_BOUND_SECONDS)).as(out.text()).isTrue();
 
             Process kill = new ProcessBuilder("kill", "-INT", Long.toString(demo.pid())).inheritIO().start();
             assertThat(kill.waitFor()).isZero();
 
-            assertThat(demo.waitFor(RUN_BOUND_SECONDS, TimeUnit.SECONDS)).as(text.toString()).isTrue();
+            assertThat(demo.waitFor(RUN_BOUND_SECONDS, TimeUnit.SECONDS)).as(out.text()).isTrue();
             reader.join();
-            assertThat(demo.exitValue()).as(text.toString()).isEqualTo(130);
-            assertThat(text.toString()).contains("cancelled during job", "interrupted (Ctrl-C)", "server stopped");
+            assertThat(demo.exitValue()).as(out.text()).isEqualTo(130);
+            assertThat(out.text()).contains("worker 1: cancelled", "worker 2: cancelled", "interrupted (Ctrl-C)",
+                    "server stopped");
         } finally {
             demo.destroyForcibly();
         }

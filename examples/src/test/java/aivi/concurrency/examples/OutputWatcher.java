@@ -4,24 +4,29 @@ import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Captures what the demo prints and lets a test wait (without sleeping) until a line containing a marker
- * has been printed.
+ * Captures what the demo prints and lets a test wait (without sleeping) until, for every marker, a line
+ * containing it has been printed.
  */
 final class OutputWatcher extends OutputStream {
     private final ReentrantLock lock = new ReentrantLock();
     private final ByteArrayOutputStream all = new ByteArrayOutputStream();
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-    private final String marker;
-    private final CountDownLatch seen = new CountDownLatch(1);
+    /** The markers not seen yet. Guarded by {@link #lock}. */
+    private final List<String> unseen;
+    private final CountDownLatch seen;
 
-    /** @param marker what {@link #awaitMarker} waits for; {@code null} to only capture */
-    OutputWatcher(String marker) {
-        this.marker = marker;
+    /** @param markers what {@link #awaitMarkers} waits for; none to only capture */
+    OutputWatcher(String... markers) {
+        this.unseen = new ArrayList<>(List.of(markers));
+        this.seen = new CountDownLatch(markers.length);
     }
 
     PrintStream printStream() {
@@ -34,8 +39,12 @@ final class OutputWatcher extends OutputStream {
         try {
             all.write(b);
             if (b == '\n') {
-                if (marker != null && line.toString(StandardCharsets.UTF_8).contains(marker)) {
-                    seen.countDown();
+                String text = line.toString(StandardCharsets.UTF_8);
+                for (Iterator<String> it = unseen.iterator(); it.hasNext(); ) {
+                    if (text.contains(it.next())) {
+                        it.remove();
+                        seen.countDown();
+                    }
                 }
                 line.reset();
             } else {
@@ -46,8 +55,8 @@ final class OutputWatcher extends OutputStream {
         }
     }
 
-    /** Waits until a line with the marker was printed; {@code false} if the bound passed first. */
-    boolean awaitMarker(long seconds) throws InterruptedException {
+    /** Waits until every marker was printed; {@code false} if the bound passed first. */
+    boolean awaitMarkers(long seconds) throws InterruptedException {
         return seen.await(seconds, TimeUnit.SECONDS);
     }
 
