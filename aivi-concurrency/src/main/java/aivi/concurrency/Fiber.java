@@ -81,8 +81,14 @@ final class Fiber implements Runnable {
     private Object[] levels = new Object[8];
     private int top;
 
-    /** The scopes opened on this fiber, innermost last; owned by the fiber thread. */
+    /**
+     * The scopes opened on this fiber, innermost last; owned by the fiber thread. A {@code null} entry is a
+     * branch scope (of a {@code par}/{@code race} branch or a timed effect) not created yet: it is created
+     * on the first spawn, with the region from {@link #scopeRegions} at the same index, so a branch that
+     * spawns nothing pays nothing.
+     */
     private ScopeImpl[] scopes;
+    private Region[] scopeRegions;
     private int scopeCount;
     /** The implicit scope of everything this fiber spawns outside an explicit scope; created lazily. */
     private ScopeImpl rootScope;
@@ -272,23 +278,48 @@ final class Fiber implements Runnable {
     // Scopes
 
     void pushScope(ScopeImpl s) {
+        pushScope(s, null);
+    }
+
+    /** Opens a branch scope whose children fail {@code region}; created lazily, see {@link #scopes}. */
+    void pushLazyScope(Region region) {
+        pushScope(null, region);
+    }
+
+    private void pushScope(ScopeImpl s, Region region) {
         if (scopes == null) {
             scopes = new ScopeImpl[4];
+            scopeRegions = new Region[4];
         } else if (scopeCount == scopes.length) {
             scopes = java.util.Arrays.copyOf(scopes, scopeCount * 2);
+            scopeRegions = java.util.Arrays.copyOf(scopeRegions, scopeCount * 2);
         }
-        scopes[scopeCount++] = s;
+        scopes[scopeCount] = s;
+        scopeRegions[scopeCount++] = region;
     }
 
     void popScope(ScopeImpl s) {
         assert scopes[scopeCount - 1] == s;
-        scopes[--scopeCount] = null;
+        popScope();
+    }
+
+    /** Closes the innermost scope entry; returns its scope, or {@code null} if a lazy one was never created. */
+    ScopeImpl popScope() {
+        ScopeImpl s = scopes[--scopeCount];
+        scopes[scopeCount] = null;
+        scopeRegions[scopeCount] = null;
+        return s;
     }
 
     /** The scope a {@code Concurrency.spawn} on this fiber attaches to. Fiber thread only. */
     ScopeImpl innermostScope() {
         if (scopeCount > 0) {
-            return scopes[scopeCount - 1];
+            ScopeImpl s = scopes[scopeCount - 1];
+            if (s == null) {
+                s = new ScopeImpl(runtime, this, scopeRegions[scopeCount - 1], true);
+                scopes[scopeCount - 1] = s;
+            }
+            return s;
         }
         if (rootScope == null) {
             rootScope = new ScopeImpl(runtime, this, rootRegion, true);

@@ -89,7 +89,7 @@ final class Structured {
                     }
                 });
             }
-            first = RunLoop.run(fiber, effects.get(0));
+            first = runBranch(fiber, region, effects.get(0));
         } catch (Throwable t) {
             first = RunLoop.classify(fiber, t);
         } finally {
@@ -171,7 +171,7 @@ final class Structured {
             for (int i = 1; i < n; i++) {
                 kids[i - 1] = startChild(fiber, effects.get(i), (java.util.function.Consumer) onDone);
             }
-            first = RunLoop.run(fiber, effects.get(0));
+            first = runBranch(fiber, region, effects.get(0));
         } catch (Throwable t) {
             first = RunLoop.classify(fiber, t);
         } finally {
@@ -202,7 +202,7 @@ final class Structured {
                 () -> fiber.cancelRegion(region));
         Exit body;
         try {
-            body = RunLoop.run(fiber, effect);
+            body = runBranch(fiber, region, effect);
         } catch (Throwable t) {
             body = RunLoop.classify(fiber, t);
         } finally {
@@ -217,6 +217,35 @@ final class Structured {
 
     // ------------------------------------------------------------------------------------------------------
     // helpers
+
+    /**
+     * Runs a branch on the calling fiber inside {@code region}, as a scope of its own: what the branch
+     * spawns is cancelled and awaited when the branch ends, and a failing child fails the branch (SPEC:
+     * every fiber, and every {@code par}/{@code race} branch, is a scope for what it spawns). The scope is
+     * created only if the branch spawns.
+     */
+    @SuppressWarnings("rawtypes")
+    static Exit runBranch(Fiber fiber, Fiber.Region region, Effect<?, ?> effect) {
+        fiber.pushLazyScope(region);
+        Exit exit;
+        ScopeImpl scope;
+        try {
+            exit = RunLoop.run(fiber, effect);
+        } catch (Throwable t) {
+            exit = RunLoop.classify(fiber, t);
+        } finally {
+            scope = fiber.popScope();
+        }
+        if (scope != null) {
+            fiber.pushMask();
+            try {
+                exit = scope.close(exit);
+            } finally {
+                fiber.popMask();
+            }
+        }
+        return exit;
+    }
 
     static Fiber startChild(Fiber parent, Effect<?, ?> effect, java.util.function.Consumer<Exit<?, ?>> onDone) {
         Fiber child = new Fiber(parent.runtime, effect, null, onDone);
