@@ -58,6 +58,26 @@ class CancellationTest {
     }
 
     @Test
+    void aBusyLoopOfEffectStepsIsCancelledAtItsNextStep() {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicLong steps = new AtomicLong();
+        Exit<String, Integer> exit = Effect.<String, Exit<String, Integer>>gen(d -> {
+            Task<String, Integer> spinner = d.await(Concurrency.spawn(signal(started).then(spin(steps))));
+            TestFibers.await(started, "the loop started");
+            d.await(spinner.cancel());
+            return d.await(spinner.await());
+        }).runOrThrow();
+
+        assertThat(exit).isEqualTo(Exit.cancelled());
+        assertThat(steps.get()).isPositive();
+    }
+
+    /** An endless loop by flatMap recursion over plain values: no blocking call anywhere to interrupt. */
+    private static Effect<String, Integer> spin(AtomicLong steps) {
+        return Effect.<String, Long>succeed(steps.incrementAndGet()).flatMap(n -> spin(steps));
+    }
+
+    @Test
     void cancelIsIdempotentAndReturnsOnlyAfterTheFinalizersRan() {
         AtomicInteger finalized = new AtomicInteger();
         CountDownLatch started = new CountDownLatch(1);
