@@ -141,7 +141,7 @@ class DemoTest {
         AtomicInteger status = new AtomicInteger(-1);
         CountDownLatch done = new CountDownLatch(1);
         Thread main = Thread.ofPlatform().name("demo-main").start(() -> {
-            status.set(Demo.run(new String[] {"--scenes", "5", "--workers", "2", "--jobs", "100000"},
+            status.set(Demo.run(new String[] {"--fast", "--scenes", "5", "--workers", "2", "--jobs", "100000"},
                     out.printStream(), false));
             done.countDown();
         });
@@ -172,7 +172,7 @@ class DemoTest {
                 + Path.of(aivi.concurrency.Effect.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process demo = new ProcessBuilder(java, "-cp", classPath, Demo.class.getName(),
-                "--scenes", "5", "--workers", "2", "--jobs", "100000")
+                "--fast", "--scenes", "5", "--workers", "2", "--jobs", "100000")
                 .redirectErrorStream(true)
                 .start();
         try {
