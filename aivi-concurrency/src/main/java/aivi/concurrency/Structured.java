@@ -180,8 +180,14 @@ final class Structured {
         if (!(first instanceof Exit.Cancelled && region.cancelled)) {
             onDone.accept(first);
         }
-        for (Fiber k : kids) {
-            k.cancel();
+        // Cancel the other branches only once the race is decided, or when the caller itself is cancelled.
+        // In first-success mode a failed calling branch decides nothing: the others run on, and the one that
+        // decides the race (a success, or the last failure) cancels the rest in onDone. A winner set after
+        // this check cancels the rest itself.
+        if (winner.get() != null || fiber.effectivelyCancelled()) {
+            for (Fiber k : kids) {
+                k.cancel();
+            }
         }
         awaitAll(kids);
         Exit w = winner.get();
