@@ -51,28 +51,4 @@ public interface Clock {
     static Clock system() {
         return SystemClock.INSTANCE;
     }
-
-    /** The real clock. */
-    enum SystemClock implements Clock {
-        /** The only instance. */
-        INSTANCE;
-
-        @Override
-        public long nanoTime() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public long currentTimeMillis() {
-            return System.currentTimeMillis();
-        }
-
-        @Override
-        public void parkUntil(Object blocker, long deadlineNanos) {
-            long remaining = deadlineNanos - System.nanoTime();
-            if (remaining > 0) {
-                LockSupport.parkNanos(blocker, remaining);
-            }
-        }
-    }
 }

@@ -534,6 +534,7 @@ public final class Concurrency {
      * @throws IllegalArgumentException if there is no clause
      */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only copied into an immutable list
     public static <E, R> Effect<E, R> select(Clause<? extends R>... clauses) {
         List<Clause<? extends R>> cs = clauseList(clauses, "Concurrency.select");
         if (cs.isEmpty()) {
@@ -555,6 +556,7 @@ public final class Concurrency {
      * @return the effect
      */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only copied into an immutable list
     public static <E, R> Effect<E, R> selectOrDefault(java.util.function.Supplier<? extends R> orElse,
                                                       Clause<? extends R>... clauses) {
         Objects.requireNonNull(orElse, "Concurrency.selectOrDefault: orElse must not be null");
@@ -575,6 +577,7 @@ public final class Concurrency {
      * @return the effect
      */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only copied into an immutable list
     public static <E, R> Effect<E, R> selectWithin(long millis, java.util.function.Supplier<? extends R> onTimeout,
                                                    Clause<? extends R>... clauses) {
         Objects.requireNonNull(onTimeout, "Concurrency.selectWithin: onTimeout must not be null");

@@ -105,7 +105,7 @@ final class RunLoop {
                                 exit = CANCELLED;
                             } else {
                                 try {
-                                    exit = new Exit.Failure<>(((Function) a.onException).apply(e));
+                                    exit = new Exit.Failure<>(a.onException.apply(e));
                                 } catch (Throwable t) {
                                     exit = new Exit.Defect<>(t);
                                 }
