@@ -5,6 +5,14 @@ import java.io.Serial;
 /**
  * Thrown by {@link Effect#runOrThrow()} (and {@link Exit#getOrThrow()}) when an effect failed with a typed
  * error, or died with a checked exception. {@link #error()} is the typed error (or the checked exception).
+ *
+ * {@snippet :
+ * try {
+ *     Effect.fail("not found").runOrThrow();
+ * } catch (FailureException e) {
+ *     Object error = e.error(); // "not found"
+ * }
+ * }
  */
 public final class FailureException extends RuntimeException {
     @Serial
