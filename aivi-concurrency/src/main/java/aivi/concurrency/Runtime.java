@@ -30,12 +30,15 @@ public final class Runtime implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong live = new AtomicLong();
     private final ScopeImpl detached;
+    /** The shared timer queue of {@code timeoutWith}; its thread starts on first use. */
+    final Timers timers;
     private volatile boolean closed;
 
     private Runtime(RuntimeConfig config) {
         this.config = config;
         this.threads = Thread.ofVirtual().name(config.fiberNamePrefix(), 1).factory();
         this.detached = new ScopeImpl(this, null, null, false);
+        this.timers = new Timers(this);
     }
 
     /**
@@ -157,6 +160,7 @@ public final class Runtime implements AutoCloseable {
         }
         closed = true;
         detached.close(Exit.success(Unit.UNIT));
+        timers.close(); // its thread ends once the timers of fibers still running elsewhere are gone
     }
 
     // ------------------------------------------------------------------------------------------------------

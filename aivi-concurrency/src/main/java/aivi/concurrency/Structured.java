@@ -15,8 +15,9 @@ import java.util.function.Function;
  *
  * <p>Each primitive runs <em>one</em> of its effects on the calling fiber, inside a fresh cancellable
  * {@link Fiber.Region}, and the others on child fibers; so {@code par(a, b)} costs one fiber start, and a
- * {@code timeoutWith} none but its timer. A child's completion callback (which runs on the child before the
- * child counts as terminated) decides whether the region on the calling fiber must be cancelled: in
+ * {@code timeoutWith} none: its timer is an entry in the runtime's shared {@link Timers} queue, whose one
+ * thread cancels the region when the deadline passes. A child's completion callback (which runs on the child
+ * before the child counts as terminated) decides whether the region on the calling fiber must be cancelled: in
  * {@code par} on the first error, in {@code race} on the first completion. After the calling fiber's part
  * has ended, the primitive pops the region, cancels the children that still matter and waits for every child
  * to terminate before it returns: no branch outlives the primitive.
@@ -204,7 +205,8 @@ final class Structured {
     static <E, A> Exit<E, A> timeout(Fiber fiber, long millis, Exit<E, A> onTimeout, Effect<E, A> effect) {
         Fiber.Region region = fiber.pushRegion();
         Clock clock = fiber.runtime.clock();
-        Timer timer = Timer.start(fiber.runtime, clock, clock.nanoTime() + Timer.millisToNanos(millis),
+        // Armed on the runtime's shared timer thread (see Timers): no thread start per call.
+        Timer timer = fiber.runtime.timers.schedule(clock.nanoTime() + Timer.millisToNanos(millis),
                 () -> fiber.cancelRegion(region));
         Exit body;
         try {

@@ -1,38 +1,47 @@
 package aivi.concurrency;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A one-shot timer on a runtime's {@link Clock}: a virtual thread parks on the clock until the deadline and
- * then runs the action, unless cancelled first.
+ * A one-shot timer of a runtime's {@link Timers}: runs its action once the runtime's {@link Clock} reaches
+ * the deadline, unless cancelled first.
  *
  * <p>States: {@code PENDING -> FIRED} (the timer thread won) or {@code PENDING -> CANCELLED} (the owner
  * won); one compare-and-set decides, so the action runs at most once and {@link #fired()} tells the owner
- * reliably whether it did. Cancelling unparks the timer thread, which then ends promptly; it is not a fiber
- * and holds nothing.
+ * reliably whether it did. Both transitions are volatile CASes: the owner that sees {@code FIRED} also sees
+ * everything the timer thread wrote before firing.
  */
-final class Timer extends AtomicInteger implements Runnable {
-    private static final long serialVersionUID = 1L;
+final class Timer {
     private static final int PENDING = 0;
     private static final int FIRED = 1;
     private static final int CANCELLED = 2;
 
-    private final Clock clock;
-    private final long deadline;
-    private final Runnable action;
-    private volatile Thread thread;
+    private static final VarHandle STATE;
 
-    private Timer(Clock clock, long deadline, Runnable action) {
-        this.clock = clock;
-        this.deadline = deadline;
-        this.action = action;
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Timer.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
-    static Timer start(Runtime runtime, Clock clock, long deadline, Runnable action) {
-        Timer t = new Timer(clock, deadline, action);
-        t.thread = Thread.ofVirtual().name("aivi-timer").start(t);
-        return t;
+    final Timers owner;
+    /** On the owner's clock ({@link Clock#nanoTime()} scale). */
+    final long deadline;
+    final Runnable action;
+    /** Accessed through {@link #STATE} only. */
+    @SuppressWarnings("unused")
+    private volatile int state;
+    /** The position in {@link Timers}' heap, or -1 when not in it; guarded by the {@link Timers} lock. */
+    int heapIndex = -1;
+
+    Timer(Timers owner, long deadline, Runnable action) {
+        this.owner = owner;
+        this.deadline = deadline;
+        this.action = action;
     }
 
     /** Converts a delay to nanoseconds, capped so that adding it to a clock reading cannot overflow. */
@@ -40,32 +49,20 @@ final class Timer extends AtomicInteger implements Runnable {
         return Math.min(TimeUnit.MILLISECONDS.toNanos(millis), Long.MAX_VALUE / 4);
     }
 
-    @Override
-    public void run() {
-        while (get() == PENDING) {
-            if (clock.nanoTime() - deadline >= 0) {
-                if (compareAndSet(PENDING, FIRED)) {
-                    action.run();
-                }
-                return;
-            }
-            clock.parkUntil(this, deadline);
-            Thread.interrupted(); // nobody but cancel() wakes us; the state says what to do
+    /** Prevents the action if it has not started, and drops the timer from its queue. Any thread. */
+    void cancel() {
+        if (STATE.compareAndSet(this, PENDING, CANCELLED)) {
+            owner.remove(this);
         }
     }
 
-    /** Prevents the action if it has not started; wakes the timer thread so it ends. */
-    void cancel() {
-        if (compareAndSet(PENDING, CANCELLED)) {
-            Thread t = thread;
-            if (t != null) {
-                java.util.concurrent.locks.LockSupport.unpark(t);
-            }
-        }
+    /** Called by the timer thread once the deadline has passed: whether the action may run. */
+    boolean tryFire() {
+        return STATE.compareAndSet(this, PENDING, FIRED);
     }
 
     /** Whether the action ran (or is running). */
     boolean fired() {
-        return get() == FIRED;
+        return (int) STATE.getVolatile(this) == FIRED;
     }
 }

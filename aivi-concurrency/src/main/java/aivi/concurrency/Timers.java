@@ -1,0 +1,245 @@
+package aivi.concurrency;
+
+import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The timers of one {@link Runtime} ({@code timeoutWith} arms one per call): a priority queue served by a
+ * single virtual thread that parks on the runtime's {@link Clock}.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p><b>Why shared.</b> A thread per timer costs a virtual-thread start, a park and an unpark-to-exit for
+ * every {@code timeoutWith}, even when the effect wins, which is the common case. Here arming is an
+ * insertion into a binary min-heap under a lock and disarming a removal, both O(log n), and the timer thread
+ * is woken only when a new timer is due <em>earlier</em> than the deadline it is already parked for.
+ *
+ * <p><b>State</b>, all guarded by {@link #lock}: the heap ordered by {@link Timer#deadline} (each timer
+ * knows its index, so a cancel removes it directly instead of leaving garbage behind), the timer thread (or
+ * {@code null} when none runs), whether that thread is idle (heap empty; parked without a deadline) or
+ * parked until {@link #wakeAt}, and {@link #closed}.
+ *
+ * <p><b>The timer thread</b> loops: under the lock, pop the head if its deadline has passed, otherwise
+ * record the deadline it will park for; outside the lock, fire the popped timer (its {@link Timer#tryFire}
+ * CAS decides against a concurrent cancel) or park. With a deadline it parks through
+ * {@link Clock#parkUntil}, so a {@link TestClock} sees it as a sleeper and wakes it when virtual time passes
+ * the deadline; with an empty heap it parks plainly, so an idle runtime has no sleeper on its clock.
+ *
+ * <p><b>Races considered.</b> (1) A timer armed between the thread's decision and its park: the decision
+ * ({@link #wakeAt}, {@link #idle}) was published under the lock, the arming thread reads it under the same
+ * lock and unparks the timer thread if the new deadline is earlier; an unpark that lands before the park
+ * leaves the permit set, so the park returns at once and the loop re-decides. (2) Cancel against fire: the
+ * thread removes the head under the lock, then the {@code PENDING -> FIRED} CAS runs against the owner's
+ * {@code PENDING -> CANCELLED} CAS; exactly one wins, and a cancel that finds the timer already out of the
+ * heap ({@code heapIndex == -1}) has nothing to remove. (3) Close: {@link #close} only marks the queue; the
+ * thread exits when it finds the heap empty and the queue closed, clearing {@link #thread} under the lock,
+ * so a timer armed afterwards (a root fiber may still run on a closed runtime) starts a fresh thread.
+ *
+ * <p>Actions run on the timer thread and must be short and non-blocking (the library's only action,
+ * cancelling a region, takes a fiber's lock briefly). An action that throws is reported to the runtime's
+ * error handler and does not stop the thread.
+ */
+final class Timers {
+    private final Runtime runtime;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private Timer[] heap = new Timer[16];
+    private int size;
+    /** The timer thread, or {@code null} when none runs. */
+    private Thread thread;
+    /** The timer thread is parked (or about to park) without a deadline: the heap was empty. */
+    private boolean idle;
+    /** Otherwise, the deadline the timer thread is parked (or about to park) for. */
+    private long wakeAt;
+    private boolean closed;
+
+    Timers(Runtime runtime) {
+        this.runtime = runtime;
+    }
+
+    /**
+     * Arms a timer that runs {@code action} on the timer thread once the runtime's clock reaches
+     * {@code deadline}. Any thread; does not block beyond the queue lock.
+     */
+    Timer schedule(long deadline, Runnable action) {
+        Timer t = new Timer(this, deadline, action);
+        Thread wake = null;
+        lock.lock();
+        try {
+            siftUp(size++, t);
+            if (thread == null) {
+                thread = Thread.ofVirtual().name(runtime.config().fiberNamePrefix() + "timer").unstarted(this::loop);
+                idle = false;
+                wakeAt = deadline;
+                thread.start(); // the thread's first decision happens under the lock, after we release it
+            } else if (idle || deadline - wakeAt < 0) {
+                idle = false;
+                wakeAt = deadline; // do not wake it again for a later timer
+                wake = thread;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (wake != null) {
+            LockSupport.unpark(wake);
+        }
+        return t;
+    }
+
+    /** Removes a cancelled timer from the heap, if the timer thread has not already taken it. */
+    void remove(Timer t) {
+        Thread wake = null;
+        lock.lock();
+        try {
+            int i = t.heapIndex;
+            if (i < 0) {
+                return;
+            }
+            t.heapIndex = -1;
+            Timer last = heap[--size];
+            heap[size] = null;
+            if (last != t) {
+                siftDown(i, last);
+                if (heap[i] == last) {
+                    siftUp(i, last);
+                }
+            }
+            // No wake-up in general: at worst the thread wakes at the removed deadline and finds nothing due.
+            // On a closed queue that has just drained, wake it so it ends now rather than at that deadline.
+            if (closed && size == 0) {
+                wake = thread;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (wake != null) {
+            LockSupport.unpark(wake);
+        }
+    }
+
+    /** Lets the timer thread end once no timer is left; a later {@link #schedule} starts a new one. */
+    void close() {
+        Thread wake;
+        lock.lock();
+        try {
+            closed = true;
+            wake = size == 0 ? thread : null;
+        } finally {
+            lock.unlock();
+        }
+        if (wake != null) {
+            LockSupport.unpark(wake);
+        }
+    }
+
+    /** The number of armed timers; for tests and diagnostics. */
+    int size() {
+        lock.lock();
+        try {
+            return size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void loop() {
+        Clock clock = runtime.clock();
+        for (;;) {
+            Timer due = null;
+            boolean parkIdle = false;
+            long parkUntil = 0;
+            lock.lock();
+            try {
+                if (size == 0) {
+                    if (closed) {
+                        thread = null;
+                        return;
+                    }
+                    idle = true;
+                    parkIdle = true;
+                } else {
+                    Timer head = heap[0];
+                    if (clock.nanoTime() - head.deadline >= 0) {
+                        removeHead();
+                        due = head;
+                    } else {
+                        idle = false;
+                        wakeAt = head.deadline;
+                        parkUntil = head.deadline;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (due != null) {
+                if (due.tryFire()) {
+                    try {
+                        due.action.run();
+                    } catch (Throwable e) {
+                        runtime.reportUnobserved("a timer action failed", e);
+                    }
+                }
+            } else {
+                if (parkIdle) {
+                    LockSupport.park(this);
+                } else {
+                    clock.parkUntil(this, parkUntil);
+                }
+                Thread.interrupted(); // nobody interrupts this thread on purpose; the heap says what to do
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // The binary min-heap on deadlines; all under the lock.
+
+    private void removeHead() {
+        Timer head = heap[0];
+        head.heapIndex = -1;
+        Timer last = heap[--size];
+        heap[size] = null;
+        if (size > 0) {
+            siftDown(0, last);
+        }
+    }
+
+    private void siftUp(int i, Timer t) {
+        if (i == heap.length) {
+            heap = Arrays.copyOf(heap, i * 2);
+        }
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            Timer p = heap[parent];
+            if (t.deadline - p.deadline >= 0) {
+                break;
+            }
+            heap[i] = p;
+            p.heapIndex = i;
+            i = parent;
+        }
+        heap[i] = t;
+        t.heapIndex = i;
+    }
+
+    private void siftDown(int i, Timer t) {
+        int half = size >>> 1;
+        while (i < half) {
+            int child = 2 * i + 1;
+            Timer c = heap[child];
+            int right = child + 1;
+            if (right < size && heap[right].deadline - c.deadline < 0) {
+                child = right;
+                c = heap[child];
+            }
+            if (t.deadline - c.deadline <= 0) {
+                break;
+            }
+            heap[i] = c;
+            c.heapIndex = i;
+            i = child;
+        }
+        heap[i] = t;
+        t.heapIndex = i;
+    }
+}
