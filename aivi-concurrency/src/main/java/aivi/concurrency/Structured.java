@@ -90,6 +90,13 @@ final class Structured {
                     }
                 });
             }
+            // Bug fix (parAll hung after an early failure): a child that failed before its later siblings
+            // were started found their slots in kids empty and could not cancel them. A child recording the
+            // first error under the Errors lock after this check sees every slot; one recorded before it is
+            // handled here.
+            if (!errors.isEmpty()) {
+                cancelAll.run();
+            }
             first = runBranch(fiber, region, effects.get(0));
         } catch (Throwable t) {
             first = RunLoop.classify(fiber, t);
@@ -293,6 +300,15 @@ final class Structured {
                 }
                 list.add(e);
                 return list.size() == 1;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        boolean isEmpty() {
+            lock.lock();
+            try {
+                return list.isEmpty();
             } finally {
                 lock.unlock();
             }
