@@ -24,9 +24,10 @@ import java.util.function.Function;
  *
  * <p><b>Races considered.</b> The winner of a race is decided by one compare-and-set on an
  * {@link AtomicReference}: a completion and a cancellation can arrive together and exactly one wins. A
- * region cancelled after it was popped is ignored by {@link Fiber#cancelRegion}. The waits at the end run
- * uninterruptibly, so a cancellation of the calling fiber cannot make a primitive return before its
- * children are gone; the cancellation is observed by the run loop right after.
+ * region cancelled after it was popped is ignored by {@link Fiber#cancelRegion}. A cancellation of the calling
+ * fiber cannot make a primitive return before its children are gone: {@code par} waits for its children
+ * cancellably and, if cancelled, cancels them and then waits uninterruptibly; the other waits at the end run
+ * after every child was cancelled, uninterruptibly. The cancellation is observed by the run loop right after.
  */
 final class Structured {
     private Structured() {
@@ -111,7 +112,17 @@ final class Structured {
         } else if (first instanceof Exit.Cancelled && !regionCancelled) {
             cancelAll.run(); // the caller itself is cancelled (or the branch joined a cancelled task)
         }
-        awaitAll(kids);
+        // Bug fix (par ignored the cancellation of its caller): once the calling branch had succeeded, the
+        // wait for the others was uninterruptible, so a timeout or a failing sibling around par never reached
+        // them (par(succeed(1), never()) under timeoutWith hung). Wait cancellably; when the caller is
+        // cancelled, cancel the others, then wait for them to terminate.
+        for (Fiber k : kids) {
+            if (!fiber.block(k.done::await)) {
+                cancelAll.run();
+                awaitAll(kids);
+                break;
+            }
+        }
         Exit err = errors.combine(fiber.runtime);
         if (err != null) {
             return err;
