@@ -59,7 +59,6 @@ final class Fiber implements Runnable {
     }
 
     final Runtime runtime;
-    final long id;
     final Effect<?, ?> effect;
     /** The scope this fiber is a child of, or {@code null} for a root or internal fiber. */
     final ScopeImpl parent;
@@ -99,7 +98,6 @@ final class Fiber implements Runnable {
 
     Fiber(Runtime runtime, Effect<?, ?> effect, ScopeImpl parent, Consumer<Exit<?, ?>> onDone) {
         this.runtime = runtime;
-        this.id = runtime.nextFiberId();
         this.effect = effect;
         this.parent = parent;
         this.onDone = onDone;
@@ -373,6 +371,9 @@ final class Fiber implements Runnable {
 
     @Override
     public String toString() {
-        return "Fiber#" + id;
+        // No id counter of our own: a shared counter costs a contended atomic per spawn; the thread's name
+        // (prefix plus the thread factory's counter) already identifies the fiber.
+        Thread t = thread;
+        return t != null ? "Fiber[" + t.getName() + "]" : "Fiber[unstarted]";
     }
 }

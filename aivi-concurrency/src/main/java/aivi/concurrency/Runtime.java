@@ -27,7 +27,6 @@ public final class Runtime implements AutoCloseable {
 
     private final RuntimeConfig config;
     private final ThreadFactory threads;
-    private final AtomicLong ids = new AtomicLong();
     private final AtomicLong live = new AtomicLong();
     private final ScopeImpl detached;
     /** The shared timer queue of {@code timeoutWith}; its thread starts on first use. */
@@ -172,10 +171,6 @@ public final class Runtime implements AutoCloseable {
 
     Thread newThread(Runnable r) {
         return threads.newThread(r);
-    }
-
-    long nextFiberId() {
-        return ids.incrementAndGet();
     }
 
     void fiberStarted() {
