@@ -181,7 +181,10 @@ final class Structured {
                     return;
                 }
             }
-            if (successOnly && isError(exit)) {
+            // Bug fix (race lost a loser's error): in first-completion mode an error that did not win (one
+            // that came with or after the winner, or after the caller was cancelled) was dropped silently.
+            // Every error that is not the outcome is now kept: attached to a defect outcome or reported.
+            if (isError(exit)) {
                 losers.add(exit);
             }
         };
@@ -210,7 +213,8 @@ final class Structured {
         }
         awaitAll(kids);
         Exit w = winner.get();
-        if (successOnly && isError(w)) {
+        // raceSuccess ignores the failures of branches when one succeeds (that is its purpose)
+        if (!successOnly || isError(w)) {
             losers.reportAllBut(w, fiber.runtime);
         }
         return w;

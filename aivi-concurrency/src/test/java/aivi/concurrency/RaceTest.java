@@ -79,6 +79,51 @@ class RaceTest {
         }
     }
 
+    /** Regression: a race loser's error that came after the winner was dropped silently. */
+    @ParameterizedTest(name = "losing side: {0}")
+    @ValueSource(strings = {"left", "right"})
+    void aLosersFailureThatComesAfterTheWinnerIsReportedNotLost(String losing) {
+        try (VirtualRuntime v = new VirtualRuntime()) {
+            Effect<String, String> loser = after(20, Effect.<String, String>fail("late")).uncancellable();
+            Effect<String, String> winner = after(10, Effect.succeed("winner"));
+            Exit<String, String> exit = v.run(losing.equals("left")
+                    ? Concurrency.race(loser, winner) : Concurrency.race(winner, loser));
+            assertThat(exit).isEqualTo(Exit.success("winner"));
+            assertThat(v.reported.typedErrors()).containsExactly("late");
+            assertThat(v.nowMillis()).isEqualTo(20);
+        }
+    }
+
+    @Test
+    void aLosersDefectThatComesAfterADefectWinnerIsSuppressedOnIt() {
+        RuntimeException first = new RuntimeException("first");
+        RuntimeException late = new RuntimeException("late");
+        try (VirtualRuntime v = new VirtualRuntime()) {
+            Exit<String, String> exit = v.run(Concurrency.race(
+                    after(20, Effect.<String, String>sync(() -> {
+                        throw late;
+                    })).uncancellable(),
+                    after(10, Effect.<String, String>sync(() -> {
+                        throw first;
+                    }))));
+            assertThat(exit).isEqualTo(Exit.defect(first));
+            assertThat(first.getSuppressed()).containsExactly(late);
+        }
+    }
+
+    @Test
+    void aBranchFailureAfterTheCallerWasCancelledIsReportedNotLost() {
+        try (VirtualRuntime v = new VirtualRuntime()) {
+            // the caller is cancelled at 10 ms, which decides the race; the right side cannot be cancelled
+            // and fails at 20 ms, after the decision
+            Effect<String, String> side = after(20, Effect.<String, String>fail("late")).uncancellable();
+            Exit<String, String> exit = v.run(Concurrency.timeoutWith(10, "timeout",
+                    Concurrency.race(Effect.<String, String>never(), side)));
+            assertThat(exit).isEqualTo(Exit.failure("timeout"));
+            assertThat(v.reported.typedErrors()).containsExactly("late");
+        }
+    }
+
     @Test
     void raceOfACancelledCallerCancelsBothSides() {
         try (VirtualRuntime v = new VirtualRuntime()) {
