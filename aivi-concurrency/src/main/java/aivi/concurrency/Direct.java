@@ -54,6 +54,14 @@ public final class Direct<E> {
             throw new IllegalStateException("Direct.await: called outside the fiber of its Effect.gen block, "
                     + "or after the block ended");
         }
+        if (effect.tag == Node.SUCCEED) {
+            // Fast path: exactly what RunLoop.run does with a lone value (check for cancellation, then yield
+            // the value), without allocating its frame stack and an Exit.
+            if (fiber.cancelSignal && fiber.effectivelyCancelled()) {
+                throw new Escape(this, RunLoop.cancelled());
+            }
+            return ((Node.Succeed<? extends E, ? extends A>) effect).value;
+        }
         Exit<Object, Object> exit = RunLoop.run(fiber, effect);
         return switch (exit) {
             case Exit.Success<Object, Object> s -> (A) s.value();

@@ -23,6 +23,11 @@ import java.util.function.Function;
  *       {@code FlatMap}/{@code Map}, entering handlers, running finalizers.</li>
  * </ul>
  *
+ * <p><b>Fast paths.</b> A {@code FlatMap} or {@code Map} directly over a {@code Succeed} (every step of a
+ * loop written as {@code succeed(x).flatMap(...)}) applies its function at once instead of pushing a frame,
+ * evaluating the value and popping the frame. The continuation stack is allocated on the first push, so a
+ * nested run of a single step (an {@code await} of a value, a one-step finalizer) allocates none.
+ *
  * <p><b>Cancellation</b> is checked before every eval step: one volatile read of
  * {@link Fiber#cancelSignal}, and the level scan only when it is set (see {@link Fiber}). A cancelled fiber
  * unwinds with {@link Exit.Cancelled}, running every finalizer on the way inside a mask. A step that has
@@ -49,7 +54,9 @@ final class RunLoop {
     /** Runs {@code start} to completion on {@code fiber} (the current thread) and returns its exit. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     static Exit<Object, Object> run(Fiber fiber, Effect<?, ?> start) {
-        Effect[] stack = new Effect[16];
+        // Allocated on the first push: nested runs of a single step (an await of a value, a finalizer that
+        // is one sync) never need a stack.
+        Effect[] stack = NO_FRAMES;
         int sp = 0;
         Effect cur = start;
         Object value = null;
@@ -69,18 +76,46 @@ final class RunLoop {
                         cur = null;
                     }
                     case Node.FLAT_MAP -> {
-                        if (sp == stack.length) {
-                            stack = Arrays.copyOf(stack, sp << 1);
+                        Node.FlatMap fm = (Node.FlatMap) cur;
+                        Effect inner = fm.inner;
+                        if (inner.tag == Node.SUCCEED) {
+                            // Fast path (the shape of every step of a recursive loop): apply the continuation
+                            // to the value at once instead of pushing the frame, evaluating the value and
+                            // popping the frame again. No user code runs in between, so skipping the
+                            // cancellation check of the inner step is unobservable; the next step checks.
+                            try {
+                                cur = nonNull((Effect) fm.f.apply(((Node.Succeed) inner).value),
+                                        "Effect.flatMap: the function returned null");
+                            } catch (Throwable t) {
+                                cur = null;
+                                exit = classify(fiber, t);
+                            }
+                        } else {
+                            if (sp == stack.length) {
+                                stack = grow(stack);
+                            }
+                            stack[sp++] = cur;
+                            cur = inner;
                         }
-                        stack[sp++] = cur;
-                        cur = ((Node.FlatMap) cur).inner;
                     }
                     case Node.MAP -> {
-                        if (sp == stack.length) {
-                            stack = Arrays.copyOf(stack, sp << 1);
+                        Node.Map m = (Node.Map) cur;
+                        Effect inner = m.inner;
+                        if (inner.tag == Node.SUCCEED) {
+                            // Fast path, as for FLAT_MAP: map the value without a frame.
+                            cur = null;
+                            try {
+                                value = m.f.apply(((Node.Succeed) inner).value);
+                            } catch (Throwable t) {
+                                exit = classify(fiber, t);
+                            }
+                        } else {
+                            if (sp == stack.length) {
+                                stack = grow(stack);
+                            }
+                            stack[sp++] = cur;
+                            cur = inner;
                         }
-                        stack[sp++] = cur;
-                        cur = ((Node.Map) cur).inner;
                     }
                     case Node.FAIL -> {
                         exit = new Exit.Failure<>(((Node.Fail) cur).error);
@@ -125,7 +160,7 @@ final class RunLoop {
                     }
                     case Node.FOLD, Node.ENSURING, Node.CAPTURE_EXIT -> {
                         if (sp == stack.length) {
-                            stack = Arrays.copyOf(stack, sp << 1);
+                            stack = grow(stack);
                         }
                         stack[sp++] = cur;
                         cur = switch (cur.tag) {
@@ -136,7 +171,7 @@ final class RunLoop {
                     }
                     case Node.MASK -> {
                         if (sp == stack.length) {
-                            stack = Arrays.copyOf(stack, sp << 1);
+                            stack = grow(stack);
                         }
                         fiber.pushMask();
                         stack[sp++] = Node.PopMask.INSTANCE;
@@ -339,6 +374,15 @@ final class RunLoop {
                 && (t.getCause() instanceof InterruptedException
                 || t.getCause() instanceof InterruptedIOException
                 || t.getCause() instanceof ClosedByInterruptException));
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static final Effect[] NO_FRAMES = new Effect[0];
+
+    /** Doubles the continuation stack (or allocates the first 16 frames). */
+    @SuppressWarnings("rawtypes")
+    private static Effect[] grow(Effect[] stack) {
+        return Arrays.copyOf(stack, Math.max(16, stack.length << 1));
     }
 
     @SuppressWarnings("rawtypes")
