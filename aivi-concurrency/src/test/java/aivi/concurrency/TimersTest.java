@@ -59,7 +59,10 @@ class TimersTest {
         assertThat(rt.timers.size()).isEqualTo(n / 2);
         clock.awaitSleepers(1, TestFibers.GENEROUS); // the one timer thread, parked until the earliest deadline
         assertThat(clock.sleepers()).as("one thread for all timers").isEqualTo(1);
-        assertThat(clock.nextDeadline()).isEqualTo(expected.stream().mapToLong(Long::longValue).min().orElseThrow());
+        // The thread may still be parked for a timer cancelled meanwhile (cancelling does not wake it); what
+        // must hold is that it never parks past the earliest live deadline.
+        assertThat(clock.nextDeadline())
+                .isLessThanOrEqualTo(expected.stream().mapToLong(Long::longValue).min().orElseThrow());
 
         clock.advance(Duration.ofMillis(500));
 
