@@ -1,6 +1,8 @@
 package aivi.concurrency;
 
-import java.util.concurrent.CountDownLatch;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -33,12 +35,24 @@ import java.util.function.Consumer;
  *
  * <p><b>Completion.</b> {@link #complete} publishes {@link #exit} (a volatile write), decrements the runtime's
  * live count, tells the owning scope (which records a failure before anyone can observe the fiber as
- * terminated), runs the internal completion callback and finally opens {@link #done}. Everyone waiting for
- * the fiber waits on that latch ({@link FiberTask} included: a non-null {@link #exit} alone does not mean
- * terminated), so "terminated" always means "exit published, no longer live, owner informed". The live count
- * drops <em>before</em> the owner is told because a scope's {@code close} waits for its owner-side count of
- * running children, not for each child's latch: so when a scope (or {@code run()}) returns, no child it
- * waited for still counts as live.
+ * terminated), runs the internal completion callback and finally <em>terminates</em> the fiber: it swaps the
+ * completion word {@link #waiters} to {@link #TERMINATED} and unparks every thread that was waiting. Everyone
+ * waiting for the fiber waits for that word ({@link FiberTask} included: a non-null {@link #exit} alone does
+ * not mean terminated), so "terminated" always means "exit published, no longer live, owner informed". The
+ * live count drops <em>before</em> the owner is told because a scope's {@code close} waits for its owner-side
+ * count of running children, not for each child's termination: so when a scope (or {@code run()}) returns,
+ * no child it waited for still counts as live.
+ *
+ * <p><b>The completion word</b> replaces a per-fiber {@code CountDownLatch} (two objects per fiber and an
+ * AQS queue on every wait). It is {@code null} (running, nobody waiting), the head of a Treiber stack of
+ * {@link Waiter}s (running, someone waiting), or {@link #TERMINATED}. A waiter pushes its node with a CAS
+ * and parks until the word reads {@code TERMINATED}; the completer's {@code getAndSet} is a volatile write
+ * after everything {@code complete} did, so a waiter that reads {@code TERMINATED} sees the exit, the live
+ * count and the scope's bookkeeping. Because a waiter is pushed by CAS on the same word that the completer
+ * swaps, a waiter is either in the swapped-out stack (and unparked) or sees {@code TERMINATED} and never
+ * parks: no lost wake-up. An interruptible waiter that gives up clears its node's thread so it is not
+ * unparked in vain; the node itself stays in the stack until the fiber terminates (a few words per abandoned
+ * wait, bounded by the number of waits). Spurious unparks are harmless: every park re-checks the word.
  */
 final class Fiber implements Runnable {
 
@@ -62,15 +76,46 @@ final class Fiber implements Runnable {
     final Effect<?, ?> effect;
     /** The scope this fiber is a child of, or {@code null} for a root or internal fiber. */
     final ScopeImpl parent;
-    /** Called with the exit before {@link #done} opens; may be {@code null}. */
+    /** Called with the exit before the fiber terminates; may be {@code null}. */
     private final Consumer<Exit<?, ?>> onDone;
     final Region rootRegion;
-    final CountDownLatch done = new CountDownLatch(1);
+
+    /** The value of {@link #waiters} once the fiber has terminated. */
+    private static final Object TERMINATED = new Object();
+
+    /** A thread waiting for this fiber to terminate; a node of the {@link #waiters} stack. */
+    private static final class Waiter {
+        /** Cleared by a waiter that gave up (interrupted); read by the completer after the swap. */
+        volatile Thread thread;
+        final Waiter next;
+
+        Waiter(Thread thread, Waiter next) {
+            this.thread = thread;
+            this.next = next;
+        }
+    }
+
+    /**
+     * The completion word: {@code null}, a {@link Waiter} stack, or {@link #TERMINATED} (see "The completion
+     * word" in the class comment). Updated only through {@link #WAITERS}.
+     */
+    private volatile Object waiters;
+
+    private static final VarHandle WAITERS;
+
+    static {
+        try {
+            WAITERS = MethodHandles.lookup().findVarHandle(Fiber.class, "waiters", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final ReentrantLock lock = new ReentrantLock();
 
     /** Set before the thread starts (happens-before by {@link Thread#start}); read by cancellers under lock. */
     Thread thread;
-    /** The outcome; written once by the fiber before {@link #done} opens. */
+    /** The outcome; written once by the fiber before it terminates. */
     volatile Exit<?, ?> exit;
     /** Someone joined or awaited this fiber, so its failure was observed. */
     volatile boolean observed;
@@ -143,8 +188,25 @@ final class Fiber implements Runnable {
         } catch (Throwable t) {
             runtime.reportUnobserved("fiber completion callback failed", t);
         } finally {
-            done.countDown();
+            terminate();
         }
+    }
+
+    /** Marks the fiber terminated and wakes every waiter; last step of {@link #complete}. */
+    private void terminate() {
+        // getAndSet is a volatile write: everything complete() did happens-before a waiter's read of TERMINATED.
+        Object s = WAITERS.getAndSet(this, TERMINATED);
+        for (Waiter w = (Waiter) s; w != null; w = w.next) {
+            Thread t = w.thread;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /** Whether this fiber has terminated (see the class comment); one volatile read. Any thread. */
+    boolean terminated() {
+        return waiters == TERMINATED;
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -353,18 +415,81 @@ final class Fiber implements Runnable {
     }
 
     /**
+     * Blocks the calling fiber (this one) until {@code target} has terminated, or until this fiber is
+     * effectively cancelled; returns {@code true} if terminated, {@code false} if cancelled. The same as
+     * {@code block(target::awaitTermination)} without allocating the method reference. Fiber thread only.
+     */
+    boolean blockUntilTerminated(Fiber target) {
+        for (;;) {
+            if (target.terminated()) {
+                return true;
+            }
+            if (effectivelyCancelled()) {
+                return false;
+            }
+            try {
+                target.awaitTermination();
+                return true;
+            } catch (InterruptedException e) {
+                // the flag is now clear; a stray interrupt (not a cancellation of ours) just retries
+            }
+        }
+    }
+
+    /** Waits until this fiber has terminated; the interrupt flag is cleared when this throws. Any thread. */
+    void awaitTermination() throws InterruptedException {
+        if (await(true)) {
+            throw new InterruptedException();
+        }
+    }
+
+    /**
      * Waits until this fiber has terminated, ignoring interrupts. Returns whether an interrupt arrived
-     * meanwhile, so a plain-thread caller can restore it; a fiber caller ignores it, because a fiber
-     * re-derives its cancellation from its levels (see the class comment).
+     * meanwhile (the flag is then clear), so a plain-thread caller can restore it; a fiber caller ignores it,
+     * because a fiber re-derives its cancellation from its levels (see the class comment).
      */
     boolean awaitTerminationUninterruptibly() {
+        return await(false);
+    }
+
+    /**
+     * Parks until {@link #waiters} reads {@link #TERMINATED}. Returns whether an interrupt was seen (and
+     * cleared); if {@code interruptible}, returns at the first one, abandoning the wait.
+     */
+    private boolean await(boolean interruptible) {
+        Object s = waiters;
+        if (s == TERMINATED) {
+            return false;
+        }
+        if (interruptible && Thread.interrupted()) {
+            return true;
+        }
+        Thread me = Thread.currentThread();
+        Waiter node;
+        for (;;) {
+            node = new Waiter(me, (Waiter) s);
+            // CAS on the word the completer swaps: either we are in the stack it takes, or we see TERMINATED.
+            Object witness = WAITERS.compareAndExchange(this, s, node);
+            if (witness == s) {
+                break;
+            }
+            if (witness == TERMINATED) {
+                return false;
+            }
+            s = witness;
+        }
         boolean interrupted = false;
         for (;;) {
-            try {
-                done.await();
+            LockSupport.park(this);
+            if (waiters == TERMINATED) {
                 return interrupted;
-            } catch (InterruptedException e) {
+            }
+            if (Thread.interrupted()) { // park returns at once while the flag is set: clear it
                 interrupted = true;
+                if (interruptible) {
+                    node.thread = null; // given up: the completer need not unpark us
+                    return true;
+                }
             }
         }
     }

@@ -5,8 +5,8 @@ import java.util.Optional;
 /**
  * The {@link Task} of a {@link Fiber}.
  *
- * <p>Every method that waits for the task waits for {@link Fiber#done}, the latch that opens when the fiber
- * has <em>terminated</em> (outcome published, no longer live, owner told), never merely for a non-null
+ * <p>Every method that waits for the task waits until {@link Fiber#terminated()} (the fiber's completion word,
+ * set when the fiber has <em>terminated</em>: outcome published, no longer live, owner told), never merely for a non-null
  * {@link Fiber#exit}: the exit is published first, and a joiner that returned in between could still see the
  * task counted as live, or fail its own scope before the scope had recorded the child's error.
  */
@@ -17,9 +17,9 @@ final class FiberTask<E, A> implements Task<E, A> {
         this.fiber = fiber;
     }
 
-    /** Whether the fiber has terminated; one volatile read once it has. */
+    /** Whether the fiber has terminated; one volatile read. */
     private boolean terminated() {
-        return fiber.done.getCount() == 0;
+        return fiber.terminated();
     }
 
     @SuppressWarnings("unchecked")
@@ -27,7 +27,7 @@ final class FiberTask<E, A> implements Task<E, A> {
     public Effect<E, A> join() {
         return new Node.Prim<>(caller -> {
             fiber.observed = true; // a joiner is waiting: a failure will not go unobserved
-            if (!terminated() && !caller.block(fiber.done::await)) {
+            if (!caller.blockUntilTerminated(fiber)) {
                 return RunLoop.cancelled();
             }
             return (Exit<E, A>) fiber.exit;
@@ -39,7 +39,7 @@ final class FiberTask<E, A> implements Task<E, A> {
     public <X> Effect<X, Exit<E, A>> await() {
         return new Node.Prim<>(caller -> {
             fiber.observed = true; // a joiner is waiting: a failure will not go unobserved
-            if (!terminated() && !caller.block(fiber.done::await)) {
+            if (!caller.blockUntilTerminated(fiber)) {
                 return RunLoop.cancelled();
             }
             return Exit.success((Exit<E, A>) fiber.exit);

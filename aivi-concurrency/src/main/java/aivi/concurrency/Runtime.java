@@ -105,7 +105,7 @@ public final class Runtime implements AutoCloseable {
         Objects.requireNonNull(effect, "Runtime.run: effect must not be null");
         Fiber root = startRoot(effect);
         try {
-            root.done.await();
+            root.awaitTermination();
         } catch (InterruptedException e) {
             root.cancel();
             root.awaitTerminationUninterruptibly();

@@ -18,8 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * either rejected (scope closed) or visible to {@link #close}, which snapshots the list after setting
  * {@code closed}: no child can slip between the snapshot and the wait.
  *
- * <p><b>A child ends</b> ({@link #childEnded}, on the child's thread, before the child's {@code done} latch
- * opens): it unlinks itself and, if it failed or died and this scope is fail-fast, records the error; the
+ * <p><b>A child ends</b> ({@link #childEnded}, on the child's thread, before the child counts as terminated,
+ * see {@link Fiber}): it unlinks itself and, if it failed or died and this scope is fail-fast, records the error; the
  * first error cancels the body's region (on the owner fiber) and every other child, outside the lock.
  * Cancellation only sends requests; nobody blocks while holding the lock.
  *
@@ -107,7 +107,7 @@ final class ScopeImpl implements Scope {
         }
     }
 
-    /** Called on the child's thread when it has ended, before its {@code done} latch opens. */
+    /** Called on the child's thread when it has ended, before it terminates (see {@link Fiber}). */
     void childEnded(Fiber child, Exit<?, ?> exit) {
         boolean first = false;
         Fiber[] others = null;

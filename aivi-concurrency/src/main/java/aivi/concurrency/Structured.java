@@ -117,7 +117,7 @@ final class Structured {
         // them (par(succeed(1), never()) under timeoutWith hung). Wait cancellably; when the caller is
         // cancelled, cancel the others, then wait for them to terminate.
         for (Fiber k : kids) {
-            if (!fiber.block(k.done::await)) {
+            if (!fiber.blockUntilTerminated(k)) {
                 cancelAll.run();
                 awaitAll(kids);
                 break;
