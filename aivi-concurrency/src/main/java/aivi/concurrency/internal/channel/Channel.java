@@ -459,7 +459,10 @@ public final class Channel<A> {
     void spun(Waiter w) {
         if (capacity == 0) {
             int b = spinBudget;
-            spinBudget = w.parked ? Math.max(MIN_SPINS, b >> 1) : Math.min(MAX_SPINS, (b << 1) + MIN_SPINS);
+            int nb = w.parked ? Math.max(MIN_SPINS, b >> 1) : Math.min(MAX_SPINS, (b << 1) + MIN_SPINS);
+            if (nb != b) {
+                spinBudget = nb; // skip the store at the bounds: the line is shared by both sides
+            }
         }
     }
 
