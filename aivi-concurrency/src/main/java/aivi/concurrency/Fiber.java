@@ -24,6 +24,12 @@ import java.util.function.Consumer;
  * once per step, so the fast path costs one volatile load. The level stack itself is written only by the
  * fiber thread, always under {@link #lock}; cancellers read it under the same lock.
  *
+ * <p><b>Lazy state.</b> Most fibers run a short effect that never opens a region or a mask and is never
+ * cancelled, so the lock and the level array are created on first use: {@link #levels} stays {@code null}
+ * while the stack holds only {@link #rootRegion} (it is created, under the lock, by the first push), and the
+ * lock is created by whichever thread needs it first and installed with a compare-and-set on {@link #lock},
+ * so every thread agrees on one lock object.
+ *
  * <p><b>Interrupt delivery.</b> The thread's interrupt flag is only a wake-up call that gets a fiber out of a
  * blocking JDK call; the truth is the level stack. A canceller marks the region and, still under
  * {@link #lock}, interrupts the thread only if no mask lies above that region. Because masks are pushed under
@@ -102,16 +108,20 @@ final class Fiber implements Runnable {
     private volatile Object waiters;
 
     private static final VarHandle WAITERS;
+    private static final VarHandle LOCK;
 
     static {
         try {
-            WAITERS = MethodHandles.lookup().findVarHandle(Fiber.class, "waiters", Object.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            WAITERS = l.findVarHandle(Fiber.class, "waiters", Object.class);
+            LOCK = l.findVarHandle(Fiber.class, "lock", ReentrantLock.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Created on first use by {@link #lock()}; see "Lazy state" in the class comment. */
+    private volatile ReentrantLock lock;
 
     /** Set before the thread starts (happens-before by {@link Thread#start}); read by cancellers under lock. */
     Thread thread;
@@ -122,7 +132,8 @@ final class Fiber implements Runnable {
     /** See the class comment: true once any region of this fiber has been cancelled and not yet popped. */
     volatile boolean cancelSignal;
 
-    private Object[] levels = new Object[8];
+    /** The level stack, {@code levels[0..top]}; {@code null} while it holds only {@link #rootRegion}. */
+    private Object[] levels;
     private int top;
 
     /**
@@ -148,7 +159,20 @@ final class Fiber implements Runnable {
         this.onDone = onDone;
         this.rootRegion = new Region(this);
         rootRegion.index = 0;
-        levels[0] = rootRegion;
+    }
+
+    /** This fiber's lock, created on first use (see "Lazy state" in the class comment). Any thread. */
+    private ReentrantLock lock() {
+        ReentrantLock l = lock;
+        if (l == null) {
+            l = new ReentrantLock();
+            // The volatile CAS publishes the new lock; a loser adopts the winner's, so there is only ever one.
+            ReentrantLock winner = (ReentrantLock) LOCK.compareAndExchange(this, (ReentrantLock) null, l);
+            if (winner != null) {
+                l = winner;
+            }
+        }
+        return l;
     }
 
     /** Creates the thread and starts it; the runtime has already counted this fiber as live. */
@@ -219,6 +243,9 @@ final class Fiber implements Runnable {
 
     private boolean scanCancelled() {
         Object[] ls = levels;
+        if (ls == null) {
+            return rootRegion.cancelled;
+        }
         for (int i = top; i >= 0; i--) {
             Object level = ls[i];
             if (level == MASK) {
@@ -234,6 +261,7 @@ final class Fiber implements Runnable {
     /** Opens a cancellable region on this fiber. Fiber thread only. */
     Region pushRegion() {
         Region r = new Region(this);
+        ReentrantLock lock = lock();
         lock.lock();
         try {
             push(r);
@@ -246,6 +274,7 @@ final class Fiber implements Runnable {
 
     /** Closes the innermost region, which must be {@code r}. Fiber thread only. */
     void popRegion(Region r) {
+        ReentrantLock lock = lock();
         lock.lock();
         try {
             assert levels[top] == r;
@@ -271,6 +300,7 @@ final class Fiber implements Runnable {
 
     /** Enters an uncancellable region. Fiber thread only. */
     void pushMask() {
+        ReentrantLock lock = lock();
         lock.lock();
         try {
             push(MASK);
@@ -284,6 +314,7 @@ final class Fiber implements Runnable {
 
     /** Leaves the innermost uncancellable region. Fiber thread only. */
     void popMask() {
+        ReentrantLock lock = lock();
         lock.lock();
         try {
             assert levels[top] == MASK;
@@ -294,6 +325,10 @@ final class Fiber implements Runnable {
     }
 
     private void push(Object level) {
+        if (levels == null) {
+            levels = new Object[4];
+            levels[0] = rootRegion;
+        }
         if (++top == levels.length) {
             levels = java.util.Arrays.copyOf(levels, top * 2);
         }
@@ -307,6 +342,7 @@ final class Fiber implements Runnable {
 
     /** Requests cancellation of {@code r} (a region of this fiber). Any thread; does not wait. */
     void cancelRegion(Region r) {
+        ReentrantLock lock = lock();
         lock.lock();
         try {
             if (r.cancelled) {
@@ -314,14 +350,16 @@ final class Fiber implements Runnable {
             }
             r.cancelled = true;
             int i = r.index;
-            if (i < 0 || i > top || levels[i] != r) {
+            Object[] ls = levels;
+            Object atIndex = i < 0 || i > top ? null : ls == null ? rootRegion : ls[i]; // ls == null: top == 0
+            if (atIndex != r) {
                 // Already popped (a region is pushed before anyone can see it): nothing to cancel any more,
                 // and raising cancelSignal would only send the run loop down its slow path.
                 return;
             }
             cancelSignal = true;
             for (int j = i + 1; j <= top; j++) {
-                if (levels[j] == MASK) {
+                if (ls[j] == MASK) {
                     return; // shielded: the run loop will notice once the mask is popped
                 }
             }
