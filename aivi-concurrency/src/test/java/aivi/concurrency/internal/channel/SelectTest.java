@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import aivi.concurrency.TestClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,14 +75,14 @@ class SelectTest {
 
     @Test
     void timeoutFiresOnlyWhenTheGivenClockReachesTheDeadline() throws Exception {
-        ManualClock clock = new ManualClock();
+        TestClock clock = new TestClock();
         Channel<String> a = Channel.rendezvous();
         try (Threads threads = new Threads()) {
             Threads.Outcome<Selection> sel = threads.call("selector", () -> Select.selectWithin(
                     List.of(SelectClause.receive(a)), Duration.ofSeconds(1).toNanos(), clock));
-            clock.awaitParked(sel.thread);
+            clock.awaitSleepers(1, Duration.ofSeconds(10));
             clock.advance(Duration.ofMillis(999));
-            clock.awaitParked(sel.thread); // woke up, saw it is early, parked again
+            clock.awaitSleepers(1, Duration.ofSeconds(10)); // not woken early: still parked
             assertThat(sel.thread.isAlive()).isTrue();
             clock.advance(Duration.ofMillis(1));
             assertThat(sel.get()).isEqualTo(new Selection.TimedOut());
@@ -91,12 +92,12 @@ class SelectTest {
 
     @Test
     void aClauseThatCommitsBeforeTheDeadlineWins() throws Exception {
-        ManualClock clock = new ManualClock();
+        TestClock clock = new TestClock();
         Channel<String> a = Channel.rendezvous();
         try (Threads threads = new Threads()) {
             Threads.Outcome<Selection> sel = threads.call("selector", () -> Select.selectWithin(
                     List.of(SelectClause.receive(a)), Duration.ofSeconds(1).toNanos(), clock));
-            clock.awaitParked(sel.thread);
+            clock.awaitSleepers(1, Duration.ofSeconds(10));
             a.send("in time");
             assertThat(sel.get()).isEqualTo(new Selection.Received(0, "in time"));
         }
@@ -106,7 +107,7 @@ class SelectTest {
     void aZeroTimeoutStillTakesAReadyClause() throws Exception {
         Channel<String> a = Channel.create(1);
         a.send("v");
-        ManualClock clock = new ManualClock();
+        TestClock clock = new TestClock();
         assertThat(Select.selectWithin(List.of(SelectClause.receive(a)), 0, clock))
                 .isEqualTo(new Selection.Received(0, "v"));
         assertThat(Select.selectWithin(List.of(SelectClause.receive(a)), 0, clock))
@@ -155,12 +156,12 @@ class SelectTest {
 
     @Test
     void anInterruptedTimedSelectThrowsAndCommitsNothing() throws Exception {
-        ManualClock clock = new ManualClock();
+        TestClock clock = new TestClock();
         Channel<String> a = Channel.rendezvous();
         try (Threads threads = new Threads()) {
             Threads.Outcome<Selection> sel = threads.call("selector", () -> Select.selectWithin(
                     List.of(SelectClause.receive(a)), Duration.ofSeconds(1).toNanos(), clock));
-            clock.awaitParked(sel.thread);
+            clock.awaitSleepers(1, Duration.ofSeconds(10));
             sel.thread.interrupt();
             assertThat(sel.failure()).isInstanceOf(InterruptedException.class);
             assertThat(a.trySend("v")).isEqualTo(Channel.Offer.FULL);
