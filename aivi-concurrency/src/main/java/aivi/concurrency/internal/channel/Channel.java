@@ -267,19 +267,8 @@ public final class Channel<A> {
             unlockAndUnpark();
             return true;
         }
-        if (Thread.interrupted()) {
-            unlock();
-            throw new InterruptedException("send interrupted before the value was delivered");
-        }
-        WaitNode node = new WaitNode(Thread.currentThread(), true, value);
-        enqueueLocked(node);
-        unlock();
-        int s = node.await(spins(), this);
-        spun(node);
-        if (s == Waiter.CANCELLED) {
-            unlink(node);
-            throw new InterruptedException("send interrupted before the value was delivered");
-        }
+        int s = awaitLocked(new WaitNode(Thread.currentThread(), true, value),
+                "send interrupted before the value was delivered");
         return !Waiter.isClosed(s);
     }
 
@@ -332,20 +321,31 @@ public final class Channel<A> {
             unlock();
             return null;
         }
+        WaitNode node = new WaitNode(Thread.currentThread(), false, null);
+        int s = awaitLocked(node, "receive interrupted before a value was consumed");
+        return Waiter.isClosed(s) ? null : (A) node.item;
+    }
+
+    /**
+     * The waiting half of {@link #sendOrClosed} and {@link #receiveOrNull}, entered with the lock held when
+     * the operation cannot complete at once: enqueue {@code node}, release the lock, wait until a
+     * counterpart or {@link #close()} commits it. Returns the committed state. If the thread is interrupted
+     * first (or on entry), the node is withdrawn and nothing was transferred.
+     */
+    private int awaitLocked(WaitNode node, String interruptedMessage) throws InterruptedException {
         if (Thread.interrupted()) {
             unlock();
-            throw new InterruptedException("receive interrupted before a value was consumed");
+            throw new InterruptedException(interruptedMessage);
         }
-        WaitNode node = new WaitNode(Thread.currentThread(), false, null);
         enqueueLocked(node);
         unlock();
         int s = node.await(spins(), this);
         spun(node);
         if (s == Waiter.CANCELLED) {
             unlink(node);
-            throw new InterruptedException("receive interrupted before a value was consumed");
+            throw new InterruptedException(interruptedMessage);
         }
-        return Waiter.isClosed(s) ? null : (A) node.item;
+        return s;
     }
 
     /**
