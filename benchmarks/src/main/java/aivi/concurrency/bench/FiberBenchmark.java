@@ -21,9 +21,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,7 +75,11 @@ public class FiberBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         rt = Runtime.create();
-        scheduler = Executors.newSingleThreadScheduledExecutor();
+        ScheduledThreadPoolExecutor stpe = new ScheduledThreadPoolExecutor(1);
+        // A cancelled timeout must leave the queue, as aivi's timers do; otherwise millions of cancelled
+        // 10 s tasks pile up and the baseline runs out of heap.
+        stpe.setRemoveOnCancelPolicy(true);
+        scheduler = stpe;
         spawnJoinN = repeat(Concurrency.spawn(UNIT).flatMap(Task::join));
         parN = repeat(Concurrency.par(UNIT, UNIT).asUnit());
         raceN = repeat(Concurrency.race(UNIT, UNIT));
