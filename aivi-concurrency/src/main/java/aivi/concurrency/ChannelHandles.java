@@ -17,34 +17,14 @@ import java.util.stream.StreamSupport;
  * ({@link Channel}), and the bridge between the engine's blocking, interrupt-based API and fibers.
  *
  * <p><b>Cancellation.</b> The engine's blocking calls throw {@link InterruptedException} only when nothing
- * was transferred. A fiber's interrupt is a wake-up (ADR 0001): after one, {@link #blocking} asks the fiber
- * whether it is effectively cancelled; if so the operation ends {@code Cancelled} (nothing transferred),
- * otherwise the interrupt was stray and the operation is simply retried. When a transfer committed as the
- * interrupt arrived, the engine returns normally: the value is kept and the run loop observes the
+ * was transferred. A fiber's interrupt is a wake-up (ADR 0001): after one, {@link Fiber#blockFor} asks the
+ * fiber whether it is effectively cancelled; if so the operation ends {@code Cancelled} (nothing
+ * transferred), otherwise the interrupt was stray and the operation is simply retried. When a transfer
+ * committed as the interrupt arrived, the engine returns normally: the value is kept and the run loop observes the
  * cancellation before the next step.
  */
 final class ChannelHandles {
     private ChannelHandles() {
-    }
-
-    /** A blocking engine call. */
-    @FunctionalInterface
-    interface Blocking<T> {
-        T call() throws InterruptedException;
-    }
-
-    /** Runs {@code op} on {@code fiber}, retrying after stray interrupts; {@code null} result means cancelled. */
-    static <E, T> Exit<E, T> blocking(Fiber fiber, Blocking<T> op) {
-        for (;;) {
-            if (fiber.effectivelyCancelled()) {
-                return RunLoop.cancelled();
-            }
-            try {
-                return Exit.success(op.call());
-            } catch (InterruptedException e) {
-                // flag cleared by the throw; loop: cancelled -> Cancelled, stray -> retry
-            }
-        }
     }
 
     static <A> Pair<Sender<A>, Receiver<A>> open(Channel<A> ch) {
@@ -61,7 +41,7 @@ final class ChannelHandles {
         @Override
         public <E> Effect<E, Unit> send(A value) {
             Objects.requireNonNull(value, "send: value must not be null (channels carry no nulls)");
-            return new Node.Prim<>(fiber -> blocking(fiber, () -> {
+            return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
                 channel.send(value);
                 return Unit.UNIT;
             }));
@@ -70,7 +50,7 @@ final class ChannelHandles {
         @Override
         public <E> Effect<E, Result<ChannelError, Unit>> sendOrClosed(A value) {
             Objects.requireNonNull(value, "sendOrClosed: value must not be null (channels carry no nulls)");
-            return new Node.Prim<>(fiber -> blocking(fiber,
+            return new Node.Prim<>(fiber -> fiber.blockFor(
                     () -> channel.sendOrClosed(value) ? OK_UNIT : CLOSED_UNIT));
         }
 
@@ -122,7 +102,7 @@ final class ChannelHandles {
 
         @Override
         public <E> Effect<E, Result<ChannelError, A>> recv() {
-            return new Node.Prim<>(fiber -> blocking(fiber, () -> {
+            return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
                 A v = channel.receiveOrNull();
                 return v != null ? Result.ok(v) : closed();
             }));

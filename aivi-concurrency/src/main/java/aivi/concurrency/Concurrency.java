@@ -540,7 +540,7 @@ public final class Concurrency {
         if (cs.isEmpty()) {
             throw new IllegalArgumentException("Concurrency.select: needs at least one clause, was none");
         }
-        return new Node.Prim<>(fiber -> ChannelHandles.blocking(fiber,
+        return new Node.Prim<>(fiber -> fiber.blockFor(
                 () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.select(Selects.engine(cs)),
                         null)));
     }
@@ -582,7 +582,7 @@ public final class Concurrency {
                                                    Clause<? extends R>... clauses) {
         Objects.requireNonNull(onTimeout, "Concurrency.selectWithin: onTimeout must not be null");
         List<Clause<? extends R>> cs = clauseList(clauses, "Concurrency.selectWithin");
-        return new Node.Prim<>(fiber -> ChannelHandles.blocking(fiber,
+        return new Node.Prim<>(fiber -> fiber.blockFor(
                 () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.selectWithin(Selects.engine(cs),
                         Timer.millisToNanos(Math.max(0, millis)), fiber.runtime.clock()), onTimeout)));
     }

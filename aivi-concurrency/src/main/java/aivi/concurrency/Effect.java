@@ -116,11 +116,10 @@ public abstract sealed class Effect<E, A>
      * @return the effect
      */
     public static <E, A> Effect<E, A> never() {
-        return new Node.Prim<>(fiber -> {
-            java.util.concurrent.CountDownLatch forever = new java.util.concurrent.CountDownLatch(1);
-            fiber.block(forever::await);
-            return RunLoop.cancelled();
-        });
+        return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
+            new java.util.concurrent.CountDownLatch(1).await(); // returns only by an interrupt
+            throw new AssertionError("unreachable: a latch nobody counts down was released");
+        }));
     }
 
     /**

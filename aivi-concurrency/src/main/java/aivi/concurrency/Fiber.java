@@ -428,26 +428,29 @@ final class Fiber implements Runnable {
     // ---------------------------------------------------------------------------------------------------
     // Waiting
 
-    /** Something that blocks interruptibly until a condition holds. */
+    /** A blocking call that answers a wake-up with {@link InterruptedException}, having done nothing then. */
     @FunctionalInterface
-    interface Wait {
-        void await() throws InterruptedException;
+    interface Interruptible<T> {
+        T call() throws InterruptedException;
     }
 
     /**
-     * Blocks in {@code w} until it returns, or until this fiber is effectively cancelled; returns
-     * {@code true} if it returned, {@code false} if cancelled. Fiber thread only.
+     * Runs the blocking call {@code op} on this fiber until it returns, or until this fiber is effectively
+     * cancelled: the one place where a library wait turns a wake-up into cancellation (ADR 0001). After an
+     * interrupt the call is retried if this fiber is not cancelled (a stray interrupt; the throw cleared the
+     * flag), and ends {@code Cancelled} if it is. Fiber thread only.
+     *
+     * @return {@code Success} with what {@code op} returned, or {@code Cancelled}
      */
-    boolean block(Wait w) {
+    <E, T> Exit<E, T> blockFor(Interruptible<T> op) {
         for (;;) {
             if (effectivelyCancelled()) {
-                return false;
+                return RunLoop.cancelled();
             }
             try {
-                w.await();
-                return true;
+                return Exit.success(op.call());
             } catch (InterruptedException e) {
-                // the flag is now clear; a stray interrupt (not a cancellation of ours) just retries
+                // the flag is now clear: loop to tell a cancellation from a stray interrupt
             }
         }
     }
@@ -455,7 +458,7 @@ final class Fiber implements Runnable {
     /**
      * Blocks the calling fiber (this one) until {@code target} has terminated, or until this fiber is
      * effectively cancelled; returns {@code true} if terminated, {@code false} if cancelled. The same as
-     * {@code block(target::awaitTermination)} without allocating the method reference. Fiber thread only.
+     * {@link #blockFor} waiting on {@code target}, without allocating a lambda or an exit. Fiber thread only.
      */
     boolean blockUntilTerminated(Fiber target) {
         for (;;) {

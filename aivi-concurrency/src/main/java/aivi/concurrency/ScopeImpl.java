@@ -82,19 +82,17 @@ final class ScopeImpl implements Scope {
 
     @Override
     public <E> Effect<E, Unit> joinAll() {
-        return new Node.Prim<>(fiber -> {
-            boolean ok = fiber.block(() -> {
-                lock.lock();
-                try {
-                    while (running > 0) {
-                        allEnded.await();
-                    }
-                } finally {
-                    lock.unlock();
+        return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
+            lock.lock();
+            try {
+                while (running > 0) {
+                    allEnded.await();
                 }
-            });
-            return ok ? Exit.success(Unit.UNIT) : RunLoop.cancelled();
-        });
+                return Unit.UNIT;
+            } finally {
+                lock.unlock();
+            }
+        }));
     }
 
     @Override
