@@ -3,7 +3,7 @@ package aivi.concurrency;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The source of time of a {@link Runtime}: every timed operation of the library ({@link Concurrency#sleep
+ * The source of time of an {@link EffectRuntime}: every timed operation of the library ({@link Concurrency#sleep
  * sleep}, {@link Concurrency#timeoutWith timeoutWith}, retry delays, timed channel selects) reads the time
  * and waits through the runtime's clock, so a test can substitute a {@link TestClock} and run on virtual
  * time.

@@ -243,9 +243,9 @@ public final class Concurrency {
     }
 
     /**
-     * Starts {@code effect} on a new fiber that belongs to the {@link Runtime}, not to any scope: it outlives
+     * Starts {@code effect} on a new fiber that belongs to the {@link EffectRuntime}, not to any scope: it outlives
      * the effect that started it. Its failure, if nobody joins it, goes to the runtime's error handler;
-     * {@link Runtime#close()} cancels and awaits it.
+     * {@link EffectRuntime#close()} cancels and awaits it.
      *
      * @param effect the effect to start
      * @param <E>    the typed error

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
  * error {@code E}, dies with a defect (an unexpected {@link Throwable}), or is cancelled.
  *
  * <p>Nothing happens until the effect is run ({@link #run()}, {@link #runOrThrow()},
- * {@link Runtime#run(Effect)}); running it twice does the work twice. Each run happens on a <em>fiber</em>, a
+ * {@link EffectRuntime#run(Effect)}); running it twice does the work twice. Each run happens on a <em>fiber</em>, a
  * virtual thread: blocking inside an effect parks the virtual thread, not a carrier.
  *
  * {@snippet :
@@ -464,7 +464,7 @@ public abstract sealed class Effect<E, A>
     // Running
 
     /**
-     * Runs this effect on a new root fiber of the {@linkplain Runtime#defaultRuntime() default runtime} and
+     * Runs this effect on a new root fiber of the {@linkplain EffectRuntime#defaultRuntime() default runtime} and
      * blocks the caller until it has ended and every fiber it started has terminated.
      *
      * <p>If the calling thread is interrupted, the root fiber is cancelled; this method returns once it has
@@ -473,7 +473,7 @@ public abstract sealed class Effect<E, A>
      * @return the outcome
      */
     public final Exit<E, A> run() {
-        return Runtime.defaultRuntime().run(this);
+        return EffectRuntime.defaultRuntime().run(this);
     }
 
     /**

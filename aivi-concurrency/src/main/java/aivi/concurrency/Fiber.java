@@ -78,7 +78,7 @@ final class Fiber implements Runnable {
         }
     }
 
-    final Runtime runtime;
+    final EffectRuntime runtime;
     final Effect<?, ?> effect;
     /** The scope this fiber is a child of, or {@code null} for a root or internal fiber. */
     final ScopeImpl parent;
@@ -152,7 +152,7 @@ final class Fiber implements Runnable {
     Fiber prevSibling;
     Fiber nextSibling;
 
-    Fiber(Runtime runtime, Effect<?, ?> effect, ScopeImpl parent, Consumer<Exit<?, ?>> onDone) {
+    Fiber(EffectRuntime runtime, Effect<?, ?> effect, ScopeImpl parent, Consumer<Exit<?, ?>> onDone) {
         this.runtime = runtime;
         this.effect = effect;
         this.parent = parent;

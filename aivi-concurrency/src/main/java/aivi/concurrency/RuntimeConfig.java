@@ -3,12 +3,12 @@ package aivi.concurrency;
 import java.util.Objects;
 
 /**
- * The immutable configuration of a {@link Runtime}: its clock, how its fibers are named, and where errors
+ * The immutable configuration of an {@link EffectRuntime}: its clock, how its fibers are named, and where errors
  * that nobody observed go. {@link #defaults()} needs no further setting.
  *
  * {@snippet :
  * TestClock clock = new TestClock();
- * try (Runtime rt = Runtime.create(RuntimeConfig.defaults().withClock(clock))) {
+ * try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock))) {
  *     // rt.run(...) sleeps on virtual time
  * }
  * }

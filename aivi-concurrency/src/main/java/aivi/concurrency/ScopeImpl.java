@@ -30,7 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * outcome.
  */
 final class ScopeImpl implements Scope {
-    final Runtime runtime;
+    final EffectRuntime runtime;
     /** The fiber that runs the body, or {@code null} for the runtime's detached scope. */
     final Fiber owner;
     /** The body's region on the owner fiber; cancelled when a child fails. */
@@ -44,7 +44,7 @@ final class ScopeImpl implements Scope {
     private boolean closed;
     private final Structured.Errors errors = new Structured.Errors();
 
-    ScopeImpl(Runtime runtime, Fiber owner, Fiber.Region region, boolean failFast) {
+    ScopeImpl(EffectRuntime runtime, Fiber owner, Fiber.Region region, boolean failFast) {
         this.runtime = runtime;
         this.owner = owner;
         this.region = region;

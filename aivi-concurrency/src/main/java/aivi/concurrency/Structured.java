@@ -331,7 +331,7 @@ final class Structured {
 
         /** The first error with the later ones attached or reported, or {@code null} if none. */
         @SuppressWarnings("rawtypes")
-        Exit combine(Runtime runtime) {
+        Exit combine(EffectRuntime runtime) {
             lock.lock();
             try {
                 if (list.isEmpty()) {
@@ -347,7 +347,7 @@ final class Structured {
             }
         }
 
-        void reportAllBut(Exit<?, ?> kept, Runtime runtime) {
+        void reportAllBut(Exit<?, ?> kept, EffectRuntime runtime) {
             lock.lock();
             try {
                 for (Exit<?, ?> e : list) {
@@ -367,7 +367,7 @@ final class Structured {
             return a instanceof Exit.Defect<?, ?> da && b instanceof Exit.Defect<?, ?> db && da.cause() == db.cause();
         }
 
-        private static void attach(Exit<?, ?> first, Exit<?, ?> later, Runtime runtime) {
+        private static void attach(Exit<?, ?> first, Exit<?, ?> later, EffectRuntime runtime) {
             Throwable t = ScopeImpl.toThrowable(later);
             if (first instanceof Exit.Defect<?, ?> d) {
                 if (d.cause() != t) {

@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * {@snippet :
  * TestClock clock = new TestClock();
- * try (Runtime rt = Runtime.create(RuntimeConfig.defaults().withClock(clock))) {
+ * try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock))) {
  *     Thread runner = Thread.ofVirtual().start(() -> rt.run(Concurrency.sleep(600_000)));
  *     clock.awaitSleepers(1, Duration.ofSeconds(10)); // the fiber is parked on the clock
  *     clock.advance(Duration.ofMinutes(10));           // and wakes at once

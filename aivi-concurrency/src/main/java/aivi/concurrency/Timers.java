@@ -5,7 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The timers of one {@link Runtime} ({@code timeoutWith} arms one per call): a priority queue served by a
+ * The timers of one {@link EffectRuntime} ({@code timeoutWith} arms one per call): a priority queue served by a
  * single virtual thread that parks on the runtime's {@link Clock}.
  *
  * <h2>Implementation overview</h2>
@@ -41,7 +41,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * error handler and does not stop the thread.
  */
 final class Timers {
-    private final Runtime runtime;
+    private final EffectRuntime runtime;
     private final ReentrantLock lock = new ReentrantLock();
 
     private Timer[] heap = new Timer[16];
@@ -54,7 +54,7 @@ final class Timers {
     private long wakeAt;
     private boolean closed;
 
-    Timers(Runtime runtime) {
+    Timers(EffectRuntime runtime) {
         this.runtime = runtime;
     }
 

@@ -172,7 +172,7 @@ class CancellationTest {
                     return Unit.UNIT;
                 }));
 
-        try (Runtime rt = Runtime.create()) {
+        try (EffectRuntime rt = EffectRuntime.create()) {
             Thread caller = Thread.ofPlatform().name("run-caller").start(() -> {
                 Exit<String, Integer> e = rt.run(program);
                 liveWhenRunReturned.set(rt.liveFibers());

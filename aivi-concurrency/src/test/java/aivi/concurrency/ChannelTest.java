@@ -269,7 +269,7 @@ class ChannelTest {
     @Test
     void selectWithinTimesOutOnTheRuntimeClock() throws Exception {
         TestClock clock = new TestClock();
-        try (Runtime rt = Runtime.create(RuntimeConfig.defaults().withClock(clock))) {
+        try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock))) {
             Effect<String, String> e = Effect.gen(d -> {
                 var ch = d.await(Concurrency.<String, Integer>make());
                 return d.await(Concurrency.<String, String>selectWithin(60_000, () -> "timeout",

@@ -26,7 +26,7 @@ class DetachedTest {
         EventLog log = new EventLog();
         CountDownLatch started = new CountDownLatch(1);
         AtomicReference<Task<String, Unit>> detached = new AtomicReference<>();
-        Runtime rt = Runtime.create(RuntimeConfig.defaults().withErrorHandler(new ReportedErrors()));
+        EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withErrorHandler(new ReportedErrors()));
         try {
             Exit<String, String> exit = rt.run(Concurrency.spawnDetached(countDown(started)
                     .then(Effect.<String, Unit>never()).ensuring(log.add("detached finalized")))
@@ -80,7 +80,7 @@ class DetachedTest {
 
     @Test
     void aClosedRuntimeRefusesToRun() {
-        Runtime rt = Runtime.create();
+        EffectRuntime rt = EffectRuntime.create();
         rt.close();
         rt.close(); // idempotent
         assertThatThrownBy(() -> rt.run(Effect.succeed(1))).isInstanceOf(IllegalStateException.class)

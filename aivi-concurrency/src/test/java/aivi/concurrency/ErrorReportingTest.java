@@ -14,8 +14,8 @@ class ErrorReportingTest {
 
     private final List<Throwable> reported = new CopyOnWriteArrayList<>();
 
-    private Runtime runtime() {
-        return Runtime.create(RuntimeConfig.defaults().withErrorHandler((context, error) -> reported.add(error)));
+    private EffectRuntime runtime() {
+        return EffectRuntime.create(RuntimeConfig.defaults().withErrorHandler((context, error) -> reported.add(error)));
     }
 
     /** Counts {@code mine} down, then waits for {@code other}. */
@@ -29,7 +29,7 @@ class ErrorReportingTest {
 
     @Test
     void aBodyRethrowingTheErrorOfTheChildItJoinedIsNotReportedAsASecondError() {
-        try (Runtime rt = runtime()) {
+        try (EffectRuntime rt = runtime()) {
             Effect<String, Integer> body = Concurrency.scope(s ->
                     s.spawn(Effect.<String, Integer>fail("child failed")).flatMap(Task::join));
             assertThat(rt.run(body)).isEqualTo(Exit.failure("child failed"));
@@ -40,7 +40,7 @@ class ErrorReportingTest {
 
     @Test
     void aSecondDistinctFailureInParIsReportedNotLost() {
-        try (Runtime rt = runtime()) {
+        try (EffectRuntime rt = runtime()) {
             // Both sides reach their failure inside a mask (a barrier of two latches), so both fail for real;
             // whichever is first is the outcome, the other must reach the handler.
             CountDownLatch leftIn = new CountDownLatch(1);

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Finalizers ({@code ensuring}, {@code onExit}, {@code acquireRelease}'s release, {@code onCancel}) and
  * uncancellable regions: each finalizer runs exactly once whatever the outcome, is not interrupted, and a
- * defect it throws is never lost. Runs on its own {@link Runtime} whose error handler records what reaches
+ * defect it throws is never lost. Runs on its own {@link EffectRuntime} whose error handler records what reaches
  * it.
  */
 @ExtendWith(NoLeakedFibers.class)
@@ -60,11 +60,11 @@ class FinalizerTest {
     private final IllegalStateException bodyBug = new IllegalStateException("body defect");
 
     private final List<Throwable> unobserved = new CopyOnWriteArrayList<>();
-    private Runtime rt;
+    private EffectRuntime rt;
 
     @BeforeEach
     void createRuntime() {
-        rt = Runtime.create(RuntimeConfig.defaults().withErrorHandler((context, error) -> unobserved.add(error)));
+        rt = EffectRuntime.create(RuntimeConfig.defaults().withErrorHandler((context, error) -> unobserved.add(error)));
     }
 
     @AfterEach

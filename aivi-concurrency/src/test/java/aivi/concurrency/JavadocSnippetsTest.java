@@ -103,7 +103,7 @@ class JavadocSnippetsTest {
         return """
                 import aivi.concurrency.*;
                 import aivi.concurrency.Clock;
-                import aivi.concurrency.Runtime;
+                import aivi.concurrency.EffectRuntime;
                 import java.io.*;
                 import java.nio.file.*;
                 import java.time.Duration;

@@ -8,13 +8,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * Fails a test that leaves a fiber of the default runtime alive. Every concurrency test class uses it
  * ({@code @ExtendWith(NoLeakedFibers.class)}); tests that create their own runtime check it with
- * {@link #assertNoLiveFibers(Runtime)} before closing it.
+ * {@link #assertNoLiveFibers(EffectRuntime)} before closing it.
  */
 public final class NoLeakedFibers implements AfterEachCallback {
 
     @Override
     public void afterEach(ExtensionContext context) {
-        assertNoLiveFibers(Runtime.defaultRuntime());
+        assertNoLiveFibers(EffectRuntime.defaultRuntime());
     }
 
     /**
@@ -22,7 +22,7 @@ public final class NoLeakedFibers implements AfterEachCallback {
      *
      * @param runtime the runtime
      */
-    public static void assertNoLiveFibers(Runtime runtime) {
+    public static void assertNoLiveFibers(EffectRuntime runtime) {
         assertThat(runtime.liveFibers())
                 .as("fibers still alive after the test in " + runtime)
                 .isZero();

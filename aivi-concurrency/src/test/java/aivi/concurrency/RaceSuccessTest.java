@@ -48,7 +48,7 @@ class RaceSuccessTest {
         // Which failure counts as "last" is decided by which branch's completion is recorded last, which the
         // test cannot order; what must hold is that the race fails with one and the other is not lost.
         List<Throwable> reported = new CopyOnWriteArrayList<>();
-        try (Runtime rt = Runtime.create(RuntimeConfig.defaults().withErrorHandler((c, e) -> reported.add(e)))) {
+        try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withErrorHandler((c, e) -> reported.add(e)))) {
             CountDownLatch leftFailed = new CountDownLatch(1);
             Effect<String, String> left = Effect.<String, Unit>sync(() -> {
                 leftFailed.countDown();

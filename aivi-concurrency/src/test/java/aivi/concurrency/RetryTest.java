@@ -67,7 +67,7 @@ class RetryTest {
     }
 
     /** Runs an effect on a runtime from a background virtual thread, so the test can drive the clock. */
-    private static <E, A> CompletableFuture<Exit<E, A>> runInBackground(Runtime rt, Effect<E, A> effect,
+    private static <E, A> CompletableFuture<Exit<E, A>> runInBackground(EffectRuntime rt, Effect<E, A> effect,
                                                                         Thread[] runner) {
         CompletableFuture<Exit<E, A>> result = new CompletableFuture<>();
         runner[0] = Thread.ofVirtual().name("retry-test-runner").start(() -> result.complete(rt.run(effect)));
@@ -85,7 +85,7 @@ class RetryTest {
      */
     private static void assertDelays(Schedule<? super String> schedule, long... expectedNanos) throws Exception {
         TestClock clock = new TestClock();
-        try (Runtime rt = Runtime.create(RuntimeConfig.defaults().withClock(clock))) {
+        try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock))) {
             Flaky flaky = new Flaky();
             CompletableFuture<Exit<String, Integer>> result =
                     runInBackground(rt, Concurrency.retry(schedule, flaky.alwaysFailing()), new Thread[1]);
@@ -305,7 +305,7 @@ class RetryTest {
     @Test
     void maxElapsedCountsTheAttemptsOwnTimeAndOnRetryReportsEachRetry() throws Exception {
         TestClock clock = new TestClock();
-        try (Runtime rt = Runtime.create(RuntimeConfig.defaults().withClock(clock))) {
+        try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock))) {
             Flaky flaky = new Flaky();
             BlockingQueue<Schedule.RetryEvent<String>> retries = new LinkedBlockingQueue<>();
             Effect<String, Integer> slow = flaky.failingAfter(2_000);
@@ -351,14 +351,14 @@ class RetryTest {
     @Test
     void cancellingDuringADelayEndsTheRetryPromptlyWithoutAnotherAttempt() throws Exception {
         TestClock clock = new TestClock();
-        try (Runtime rt = Runtime.create(RuntimeConfig.defaults().withClock(clock))) {
+        try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock))) {
             Flaky flaky = new Flaky();
             Thread[] runner = new Thread[1];
             CompletableFuture<Exit<String, Integer>> result = runInBackground(rt,
                     Concurrency.retry(Schedule.fixedDelay(Duration.ofHours(1)), flaky.alwaysFailing()), runner);
             assertThat(flaky.awaitStart()).isEqualTo(1);
             clock.awaitSleepers(1, WAIT);
-            runner[0].interrupt(); // Runtime.run cancels the root fiber when its caller is interrupted
+            runner[0].interrupt(); // EffectRuntime.run cancels the root fiber when its caller is interrupted
             assertThat(await(result)).isEqualTo(Exit.cancelled());
             assertThat(clock.sleepers()).isZero();
             clock.advance(Duration.ofHours(2));
@@ -371,7 +371,7 @@ class RetryTest {
     @Test
     void cancellingTheRetryingTaskStopsItDuringADelay() throws Exception {
         TestClock clock = new TestClock();
-        try (Runtime rt = Runtime.create(RuntimeConfig.defaults().withClock(clock))) {
+        try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock))) {
             Flaky flaky = new Flaky();
             Effect<String, Boolean> program = Effect.gen(d -> {
                 Task<String, Integer> t = d.await(Concurrency.spawn(

@@ -34,7 +34,7 @@ class TaskTerminationTest {
                 throw new AssertionError("the error handler was interrupted", e);
             }
         });
-        try (Runtime rt = Runtime.create(config)) {
+        try (EffectRuntime rt = EffectRuntime.create(config)) {
             Pair<Boolean, Exit<String, Exit<String, Integer>>> result = rt.runOrThrow(
                     Effect.<String, Pair<Boolean, Exit<String, Exit<String, Integer>>>>gen(d -> {
                         Task<String, Integer> failing = d.await(Concurrency.spawnDetached(Effect.fail("lost?")));

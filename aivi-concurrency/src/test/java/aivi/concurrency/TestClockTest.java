@@ -24,11 +24,11 @@ class TestClockTest {
     private static final Duration INSTANT = Duration.ofSeconds(5);
 
     private final TestClock clock = new TestClock();
-    private Runtime rt;
+    private EffectRuntime rt;
 
     @BeforeEach
     void createRuntime() {
-        rt = Runtime.create(RuntimeConfig.defaults().withClock(clock));
+        rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock));
     }
 
     @AfterEach

@@ -23,11 +23,11 @@ class TimersTest {
     private static final long MS = 1_000_000L;
 
     private final TestClock clock = new TestClock();
-    private Runtime rt;
+    private EffectRuntime rt;
 
     @BeforeEach
     void createRuntime() {
-        rt = Runtime.create(RuntimeConfig.defaults().withClock(clock));
+        rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock));
     }
 
     @AfterEach

@@ -7,7 +7,7 @@ package aivi.concurrency;
 final class VirtualRuntime implements AutoCloseable {
     final TestClock clock = new TestClock();
     final ReportedErrors reported = new ReportedErrors();
-    final Runtime rt = Runtime.create(RuntimeConfig.defaults().withClock(clock).withErrorHandler(reported));
+    final EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock).withErrorHandler(reported));
 
     /** Runs {@code effect} to its end on virtual time; see {@link VirtualTime}. */
     <E, A> Exit<E, A> run(Effect<E, A> effect) {

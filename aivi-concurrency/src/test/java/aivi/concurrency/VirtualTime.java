@@ -19,7 +19,7 @@ import java.util.concurrent.locks.LockSupport;
  * which is a deadlock the driver reports). Between two deadlines, everything runs to quiescence, so the order
  * of events is the order of virtual time: two events at different instants never race.
  *
- * <p>The driver is a platform thread (the caller) and the effect's {@code Runtime.run} runs on another
+ * <p>The driver is a platform thread (the caller) and the effect's {@code EffectRuntime.run} runs on another
  * platform thread; neither belongs to the scheduler.
  */
 final class VirtualTime {
@@ -42,7 +42,7 @@ final class VirtualTime {
      *
      * @throws StuckException if the effect waits for something that never comes
      */
-    static <E, A> Exit<E, A> run(Runtime rt, TestClock clock, Effect<E, A> effect) {
+    static <E, A> Exit<E, A> run(EffectRuntime rt, TestClock clock, Effect<E, A> effect) {
         CompletableFuture<Exit<E, A>> result = new CompletableFuture<>();
         java.util.concurrent.CountDownLatch rootStarted = new java.util.concurrent.CountDownLatch(1);
         Effect<E, A> signalled = Effect.<E, Unit>sync(() -> {

@@ -2,7 +2,7 @@ package aivi.concurrency.bench;
 
 import aivi.concurrency.Effect;
 import aivi.concurrency.Exit;
-import aivi.concurrency.Runtime;
+import aivi.concurrency.EffectRuntime;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       loop.</li>
  * </ul>
  *
- * <p>Each effect benchmark runs its effect with {@link Runtime#run}, which starts one root fiber (a virtual
+ * <p>Each effect benchmark runs its effect with {@link EffectRuntime#run}, which starts one root fiber (a virtual
  * thread) and blocks the JMH thread until it ends: a few microseconds, spread over a million steps.
  */
 @State(Scope.Benchmark)
@@ -54,7 +54,7 @@ public class EffectBenchmark {
 
     static final int STEPS = 1_000_000;
 
-    private Runtime rt;
+    private EffectRuntime rt;
     private Effect<String, Integer> leftNested;
     private Effect<String, Integer> mapDeep;
     private Effect<String, Long> genAwait;
@@ -63,7 +63,7 @@ public class EffectBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        rt = Runtime.create();
+        rt = EffectRuntime.create();
         Effect<String, Integer> chain = Effect.succeed(0);
         for (int i = 0; i < STEPS; i++) {
             chain = chain.flatMap(x -> Effect.succeed(x + 1));

@@ -3,7 +3,7 @@ package aivi.concurrency.bench;
 import aivi.concurrency.Concurrency;
 import aivi.concurrency.Effect;
 import aivi.concurrency.Exit;
-import aivi.concurrency.Runtime;
+import aivi.concurrency.EffectRuntime;
 import aivi.concurrency.Task;
 import aivi.concurrency.Unit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * The cost of fibers and of the structured-concurrency combinators, each against the JDK doing the same with
  * bare virtual threads, all measured <em>from inside a virtual thread</em>.
  *
- * <p>Every invocation starts one virtual thread (for aivi: the root fiber of {@code Runtime.run}) whose body
+ * <p>Every invocation starts one virtual thread (for aivi: the root fiber of {@code EffectRuntime.run}) whose body
  * repeats the operation {@link #N} times; the score is nanoseconds per operation. Starting and joining that
  * one outer thread from the JMH platform thread costs the same on both sides and is spread over {@code N}
  * operations. Measuring from a virtual thread matters: a platform thread waiting for a virtual thread is
@@ -60,7 +60,7 @@ public class FiberBenchmark {
     /** Tasks alive at once in the fan-out benchmarks. */
     static final int MANY = 10_000;
 
-    private Runtime rt;
+    private EffectRuntime rt;
     private ScheduledExecutorService scheduler;
 
     private static final Runnable NOTHING = () -> { };
@@ -74,7 +74,7 @@ public class FiberBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        rt = Runtime.create();
+        rt = EffectRuntime.create();
         ScheduledThreadPoolExecutor stpe = new ScheduledThreadPoolExecutor(1);
         // A cancelled timeout must leave the queue, as aivi's timers do; otherwise millions of cancelled
         // 10 s tasks pile up and the baseline runs out of heap.

@@ -3,7 +3,7 @@ package aivi.concurrency.bench;
 import aivi.concurrency.Concurrency;
 import aivi.concurrency.Effect;
 import aivi.concurrency.Exit;
-import aivi.concurrency.Runtime;
+import aivi.concurrency.EffectRuntime;
 import aivi.concurrency.Task;
 import aivi.concurrency.Unit;
 
@@ -65,7 +65,7 @@ public final class ScaleHarness {
             return Unit.UNIT;
         });
 
-        try (Runtime rt = Runtime.create()) {
+        try (EffectRuntime rt = EffectRuntime.create()) {
             Exit<String, Unit> exit = rt.run(program);
             if (!(exit instanceof Exit.Success)) {
                 throw new IllegalStateException("the scale run ended with " + exit);

@@ -2,7 +2,7 @@ package aivi.concurrency.examples;
 
 import aivi.concurrency.Effect;
 import aivi.concurrency.Exit;
-import aivi.concurrency.Runtime;
+import aivi.concurrency.EffectRuntime;
 import aivi.concurrency.RuntimeConfig;
 import aivi.concurrency.Unit;
 
@@ -20,8 +20,8 @@ import java.util.function.Function;
  *
  * <pre>java -jar examples/target/aivi-demo.jar [--workers N] [--jobs N] [--scenes 1,2,5] [--seed N] [--fast]</pre>
  *
- * <p>All scenes run as one effect on one {@link Runtime}, called from the main thread. Ctrl-C starts the
- * JVM's shutdown; a shutdown hook interrupts the main thread, which is waiting in {@link Runtime#run}, so the
+ * <p>All scenes run as one effect on one {@link EffectRuntime}, called from the main thread. Ctrl-C starts the
+ * JVM's shutdown; a shutdown hook interrupts the main thread, which is waiting in {@link EffectRuntime#run}, so the
  * root fiber is cancelled: the running scene's finalizers run, then the server stops, and the JVM exits with
  * status 130 (128 + SIGINT).
  */
@@ -58,7 +58,7 @@ public final class Demo {
             if (finished.getCount() == 0) {
                 return; // a normal exit
             }
-            main.interrupt(); // cancels the root fiber of Runtime.run
+            main.interrupt(); // cancels the root fiber of EffectRuntime.run
             try {
                 finished.await(30, TimeUnit.SECONDS); // finalizers run, the server stops
             } catch (InterruptedException e) {
@@ -108,7 +108,7 @@ public final class Demo {
         boolean interrupted;
         try (DemoServer server = DemoServer.start(Endpoints.all(options), options.seed());
              HttpApi api = new HttpApi(server.baseUri());
-             Runtime runtime = Runtime.create(RuntimeConfig.defaults().withFiberNamePrefix("demo-fiber-"))) {
+             EffectRuntime runtime = EffectRuntime.create(RuntimeConfig.defaults().withFiberNamePrefix("demo-fiber-"))) {
             terminal.line("aivi.concurrency demo: server on " + server.baseUri() + ", seed " + options.seed()
                     + (options.fast() ? ", fast" : "") + "; scenes " + options.scenes());
             SceneContext ctx = new SceneContext(api, server, terminal, options);
@@ -143,7 +143,7 @@ public final class Demo {
         out.println("server stopped");
         out.flush();
         if (interrupted) {
-            Thread.currentThread().interrupt(); // keep the caller's interrupt status, as Runtime.run does
+            Thread.currentThread().interrupt(); // keep the caller's interrupt status, as EffectRuntime.run does
         }
         return status;
     }

@@ -1,7 +1,7 @@
 package aivi.concurrency.examples;
 
 import aivi.concurrency.Effect;
-import aivi.concurrency.Runtime;
+import aivi.concurrency.EffectRuntime;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -69,7 +69,7 @@ class ReadmeSnippetsTest {
                     throw e.getCause();
                 }
             }, () -> "README.md line " + line + " did not finish within " + SNIPPET_BOUND);
-            assertThat(Runtime.defaultRuntime().liveFibers()).as("fibers left running by README.md line " + line)
+            assertThat(EffectRuntime.defaultRuntime().liveFibers()).as("fibers left running by README.md line " + line)
                     .isZero();
         }));
     }

@@ -12,17 +12,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * except detached ones, which belong to the runtime; {@link #close()} cancels and awaits those.
  *
  * {@snippet :
- * try (Runtime rt = Runtime.create()) {
+ * try (EffectRuntime rt = EffectRuntime.create()) {
  *     Exit<String, Integer> exit = rt.run(Effect.succeed(42));
  * }
  * }
  *
  * <p>{@link Effect#run()} uses {@link #defaultRuntime()}, which is never closed.
  */
-public final class Runtime implements AutoCloseable {
+public final class EffectRuntime implements AutoCloseable {
 
     private static final class DefaultHolder {
-        static final Runtime INSTANCE = new Runtime(RuntimeConfig.defaults());
+        static final EffectRuntime INSTANCE = new EffectRuntime(RuntimeConfig.defaults());
     }
 
     private final RuntimeConfig config;
@@ -33,7 +33,7 @@ public final class Runtime implements AutoCloseable {
     final Timers timers;
     private volatile boolean closed;
 
-    private Runtime(RuntimeConfig config) {
+    private EffectRuntime(RuntimeConfig config) {
         this.config = config;
         this.threads = Thread.ofVirtual().name(config.fiberNamePrefix(), 1).factory();
         this.detached = new ScopeImpl(this, null, null, false);
@@ -45,7 +45,7 @@ public final class Runtime implements AutoCloseable {
      *
      * @return the default runtime
      */
-    public static Runtime defaultRuntime() {
+    public static EffectRuntime defaultRuntime() {
         return DefaultHolder.INSTANCE;
     }
 
@@ -54,8 +54,8 @@ public final class Runtime implements AutoCloseable {
      *
      * @return a new runtime
      */
-    public static Runtime create() {
-        return new Runtime(RuntimeConfig.defaults());
+    public static EffectRuntime create() {
+        return new EffectRuntime(RuntimeConfig.defaults());
     }
 
     /**
@@ -64,8 +64,8 @@ public final class Runtime implements AutoCloseable {
      * @param config the configuration
      * @return a new runtime
      */
-    public static Runtime create(RuntimeConfig config) {
-        return new Runtime(Objects.requireNonNull(config, "Runtime.create: config must not be null"));
+    public static EffectRuntime create(RuntimeConfig config) {
+        return new EffectRuntime(Objects.requireNonNull(config, "EffectRuntime.create: config must not be null"));
     }
 
     /**
@@ -102,7 +102,7 @@ public final class Runtime implements AutoCloseable {
      */
     @SuppressWarnings("unchecked")
     public <E, A> Exit<E, A> run(Effect<E, A> effect) {
-        Objects.requireNonNull(effect, "Runtime.run: effect must not be null");
+        Objects.requireNonNull(effect, "EffectRuntime.run: effect must not be null");
         Fiber root = startRoot(effect);
         try {
             root.awaitTermination();
@@ -129,7 +129,7 @@ public final class Runtime implements AutoCloseable {
 
     private Fiber startRoot(Effect<?, ?> effect) {
         if (closed) {
-            throw new IllegalStateException("Runtime.run: the runtime is closed");
+            throw new IllegalStateException("EffectRuntime.run: the runtime is closed");
         }
         Fiber root = new Fiber(this, effect, null, null);
         fiberStarted();
@@ -155,7 +155,7 @@ public final class Runtime implements AutoCloseable {
     @Override
     public void close() {
         if (this == DefaultHolder.INSTANCE) {
-            throw new UnsupportedOperationException("Runtime.close: the default runtime cannot be closed");
+            throw new UnsupportedOperationException("EffectRuntime.close: the default runtime cannot be closed");
         }
         closed = true;
         detached.close(Exit.success(Unit.UNIT));
@@ -192,6 +192,6 @@ public final class Runtime implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Runtime[live=" + live.get() + ", clock=" + config.clock() + "]";
+        return "EffectRuntime[live=" + live.get() + ", clock=" + config.clock() + "]";
     }
 }
