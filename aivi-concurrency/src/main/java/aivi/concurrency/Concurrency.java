@@ -524,7 +524,8 @@ public final class Concurrency {
     /**
      * Waits until one of the clauses can commit, commits exactly that one (the others consume or deliver
      * nothing) and yields its result. Fairness: among clauses ready at the same moment, one is chosen
-     * uniformly at random; while waiting, the first counterpart to arrive wins. Cancellable while it waits;
+     * uniformly at random; while waiting, the first counterpart to arrive wins, and clauses of this select
+     * that wait on the same channel are met first in a random order. Cancellable while it waits;
      * a cancelled select has committed no clause.
      *
      * @param clauses the clauses; at least one

@@ -8,38 +8,49 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 
+// Implementation overview.
+//
+// A select runs in two phases, as in Go's selectgo:
+//  1. Immediate. Lock every distinct channel of the clauses in increasing Channel.id order (the global
+//     lock order: plain operations hold one lock at a time, so no cycle can form), then try the clauses
+//     one by one in the poll order (below). The first clause that can complete at once (a value or a
+//     waiting sender to take, a waiting receiver or buffer room for a send, or a closed channel)
+//     completes under the locks, and that is the outcome. Because every involved channel is locked, no
+//     clause's readiness can change during the scan, and only one clause is acted on.
+//  2. Waiting. If nothing is ready and there is no default, enqueue one WaitNode per clause, in the
+//     poll order, all sharing one Waiter, still under all the locks (so no commit can slip in between the
+//     scan and the registration), release the locks and wait. Any counterpart that dequeues one of the
+//     nodes tries the waiter's commit CAS: the first one wins and decides the clause; the others fail the
+//     CAS and treat their node as dead (a sender keeps its value, a receiver consumes nothing).
+//     Channel.close() commits a node with "closed" the same way. Interrupt or timeout is the owner's CAS
+//     to cancelled, with the usual rule: if a commit won first, the select reports it (and re-asserts the
+//     interrupt status).
+// Afterwards the selector unlinks its remaining nodes, one channel lock at a time.
+//
+// Fairness. The poll order is a uniformly random permutation of the clauses (Fisher-Yates), drawn anew
+// for every select. Among the clauses that are ready in the immediate phase, the one that comes first in
+// a uniform permutation is each of them with equal probability (a random start followed by a circular
+// scan is NOT uniform: it favours a ready clause that follows a run of idle ones). The nodes are enqueued
+// in the same order, so when several clauses of one select wait on the same channel (two sends to one
+// rendezvous channel, say), the counterpart that arrives finds a uniformly random one of them first.
+// Across channels the first counterpart to arrive wins. A closed receive clause counts as ready (it
+// reports Selection.Closed), as in Go. The priority variants use the identity order instead: the lowest
+// ready index wins, and nodes are enqueued in index order.
+//
+// Timeout. Time is read and waited on only through the given Clock, never the system timer, so a
+// virtual clock can drive it; a deadline that has passed before the select starts still lets the
+// immediate phase run, then times out without waiting.
+
 /**
  * Waits on several channel operations at once and commits exactly one of them.
  *
- * <h2>Implementation overview</h2>
+ * <p><b>Fairness.</b> Among the clauses that can complete at once, each is chosen with equal probability;
+ * when several clauses of one select wait on the same channel, the counterpart that arrives meets each of
+ * them first with equal probability; across channels the first counterpart to arrive wins. The
+ * {@code prioritized} variants prefer the lowest index instead. A closed receive clause counts as ready
+ * (it reports {@link Selection.Closed}), as in Go.
  *
- * <p>A select runs in two phases, as in Go's {@code selectgo}:
- * <ol>
- *   <li><b>Immediate.</b> Lock every distinct channel of the clauses in increasing {@link Channel#id}
- *       order (the global lock order: plain operations hold one lock at a time, so no cycle can form),
- *       then try the clauses one by one, starting at a uniformly random index and wrapping around. The
- *       first clause that can complete at once (a value or a waiting sender to take, a waiting receiver
- *       or buffer room for a send, or a closed channel) completes under the locks, and that is the
- *       outcome. Because every involved channel is locked, no clause's readiness can change during the
- *       scan, and only one clause is acted on.</li>
- *   <li><b>Waiting.</b> If nothing is ready and there is no default, enqueue one {@link WaitNode} per
- *       clause, all sharing one {@link Waiter}, still under all the locks (so no commit can slip in
- *       between the scan and the registration), release the locks and wait. Any counterpart that
- *       dequeues one of the nodes tries the waiter's commit CAS: the first one wins and decides the
- *       clause; the others fail the CAS and treat their node as dead (a sender keeps its value, a
- *       receiver consumes nothing). {@link Channel#close()} commits a node with "closed" the same way.
- *       Interrupt or timeout is the owner's CAS to cancelled, with the usual rule: if a commit won
- *       first, the select reports it (and re-asserts the interrupt status).</li>
- * </ol>
- * Afterwards the selector unlinks its remaining nodes, one channel lock at a time.
- *
- * <p><b>Fairness.</b> The immediate phase starts at a random clause, so among clauses that are ready at
- * the same time each is chosen with equal probability. In the waiting phase the first counterpart to
- * arrive wins. A closed receive clause counts as ready (it reports {@link Selection.Closed}), as in Go.
- *
- * <p><b>Timeout.</b> Time is read and waited on only through the given {@link Clock}, never the system
- * timer, so a virtual clock can drive it; a deadline that has passed before the select starts still
- * lets the immediate phase run, then times out without waiting.
+ * <p><b>Timeout.</b> Time is read and waited on only through the given {@link Clock}.
  */
 public final class Select {
 
@@ -59,7 +70,20 @@ public final class Select {
      * @throws IllegalArgumentException if {@code clauses} is empty
      */
     public static Selection select(List<? extends SelectClause<?>> clauses) throws InterruptedException {
-        return run(toArray(clauses, false), false, false, null, 0L);
+        return run(toArray(clauses, false), false, false, null, 0L, false);
+    }
+
+    /**
+     * Like {@link #select}, but among the clauses that can complete at once the one with the lowest index
+     * wins, and waiting nodes are enqueued in index order.
+     *
+     * @param clauses the clauses, at least one
+     * @return {@link Selection.Received}, {@link Selection.Sent} or {@link Selection.Closed}
+     * @throws InterruptedException     if interrupted before any clause committed
+     * @throws IllegalArgumentException if {@code clauses} is empty
+     */
+    public static Selection selectPrioritized(List<? extends SelectClause<?>> clauses) throws InterruptedException {
+        return run(toArray(clauses, false), false, false, null, 0L, true);
     }
 
     /**
@@ -70,7 +94,7 @@ public final class Select {
      */
     public static Selection selectOrDefault(List<? extends SelectClause<?>> clauses) {
         try {
-            return run(toArray(clauses, true), true, false, null, 0L);
+            return run(toArray(clauses, true), true, false, null, 0L, false);
         } catch (InterruptedException impossible) {
             throw new AssertionError("a select with a default never waits", impossible);
         }
@@ -90,10 +114,41 @@ public final class Select {
      */
     public static Selection selectWithin(List<? extends SelectClause<?>> clauses, long timeoutNanos, Clock clock)
             throws InterruptedException {
+        return selectWithin(clauses, timeoutNanos, clock, false);
+    }
+
+    /**
+     * Like {@link #selectWithin(List, long, Clock)}; with {@code prioritized}, the lowest ready index wins
+     * (see {@link #selectPrioritized}).
+     *
+     * @param clauses      the clauses (may be empty: then this just waits for the timeout)
+     * @param timeoutNanos the timeout in nanoseconds of {@code clock}
+     * @param clock        the clock that measures and waits
+     * @param prioritized  whether earlier clauses are preferred
+     * @return the committed clause's outcome, or {@link Selection.TimedOut}
+     * @throws InterruptedException if interrupted before any clause committed
+     */
+    public static Selection selectWithin(List<? extends SelectClause<?>> clauses, long timeoutNanos, Clock clock,
+            boolean prioritized) throws InterruptedException {
         Objects.requireNonNull(clock, "selectWithin: clock must not be null");
         long now = clock.nanoTime();
         long deadline = timeoutNanos <= 0 ? now : saturatedAdd(now, timeoutNanos);
-        return run(toArray(clauses, true), false, true, clock, deadline);
+        return run(toArray(clauses, true), false, true, clock, deadline, prioritized);
+    }
+
+    /**
+     * Like {@link #selectOrDefault}; with {@code prioritized}, the lowest ready index wins.
+     *
+     * @param clauses     the clauses (may be empty)
+     * @param prioritized whether earlier clauses are preferred
+     * @return the committed clause's outcome, or {@link Selection.Default}
+     */
+    public static Selection selectOrDefault(List<? extends SelectClause<?>> clauses, boolean prioritized) {
+        try {
+            return run(toArray(clauses, true), true, false, null, 0L, prioritized);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError("a select with a default never waits", impossible);
+        }
     }
 
     private static long saturatedAdd(long a, long b) {
@@ -114,16 +169,13 @@ public final class Select {
     }
 
     private static Selection run(SelectClause<?>[] cs, boolean withDefault, boolean timed, Clock clock,
-            long deadline) throws InterruptedException {
+            long deadline, boolean prioritized) throws InterruptedException {
         int n = cs.length;
+        int[] poll = pollOrder(n, prioritized);
         Channel<?>[] order = lockOrder(cs);
         lockAll(order);
-        int start = n <= 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
         for (int k = 0; k < n; k++) {
-            int i = start + k;
-            if (i >= n) {
-                i -= n;
-            }
+            int i = poll[k];
             Selection r = tryLocked(cs[i], i);
             if (r != null) {
                 Thread t = cs[i].channel.takeUnparkLocked();
@@ -149,7 +201,8 @@ public final class Select {
         Waiter w = new Waiter(Thread.currentThread());
         WaitNode[] nodes = new WaitNode[n];
         int spins = Channel.MAX_SPINS;
-        for (int i = 0; i < n; i++) {
+        for (int k = 0; k < n; k++) {
+            int i = poll[k];
             SelectClause<?> c = cs[i];
             nodes[i] = new WaitNode(w, i, c.value != null, c.value);
             c.channel.enqueueLocked(nodes[i]);
@@ -183,6 +236,24 @@ public final class Select {
             return new Selection.Closed(c);
         }
         return nodes[c].sending ? new Selection.Sent(c) : new Selection.Received(c, nodes[c].item);
+    }
+
+    /** The clause indices in the order they are tried and enqueued: uniformly random, or 0..n-1. */
+    private static int[] pollOrder(int n, boolean prioritized) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        if (!prioritized && n > 1) {
+            ThreadLocalRandom rnd = ThreadLocalRandom.current();
+            for (int i = n - 1; i > 0; i--) { // Fisher-Yates: every permutation equally likely
+                int j = rnd.nextInt(i + 1);
+                int t = p[i];
+                p[i] = p[j];
+                p[j] = t;
+            }
+        }
+        return p;
     }
 
     /** Under the clause channel's lock: completes the clause if it can complete at once. */

@@ -175,7 +175,7 @@ class SelectTest {
     }
 
     @Test
-    void readyClausesAreChosenFromARandomStartSoNoneStarves() throws Exception {
+    void readyClausesAreChosenInARandomOrderSoNoneStarves() throws Exception {
         Channel<Integer> a = Channel.create(Channel.UNBOUNDED);
         Channel<Integer> b = Channel.create(Channel.UNBOUNDED);
         int rounds = 2_000;
