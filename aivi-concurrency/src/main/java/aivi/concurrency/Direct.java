@@ -6,11 +6,20 @@ import java.io.Serial;
  * The handle of direct-style code inside {@link Effect#gen Effect.gen}: {@link #await} runs a sub-effect on
  * the current fiber and returns its value, so effects read like ordinary Java.
  *
- * <p>A typed failure of an awaited effect ends the whole {@code gen} block with the same error (it unwinds
- * the block's Java code as an internal exception: do not catch {@code RuntimeException} around
- * {@code await} without rethrowing). A defect rethrows the original exception. A cancellation unwinds the
- * block the same way as a typed failure, and the block ends cancelled. {@code await} accepts only effects
- * whose error type fits the block's {@code E}, so the block stays type-safe.
+ * <p>A typed failure of an awaited effect ends the whole {@code gen} block with the same error: it unwinds
+ * the block's Java code as an internal unchecked exception. A defect rethrows the original exception. A
+ * cancellation unwinds the block the same way as a typed failure, and the block ends cancelled.
+ * {@code await} accepts only effects whose error type fits the block's {@code E}, so the block stays
+ * type-safe.
+ *
+ * <p><b>A failure cannot be swallowed.</b> Once a typed failure or a cancellation has left an
+ * {@code await} (or {@link #fail} was called), the block's outcome is decided: if the block's code catches
+ * the internal exception (say with {@code catch (RuntimeException e)}) and goes on, it may still run
+ * cleanup, {@code finally} blocks and further {@code await}s, but when it ends, it ends with that first
+ * failure or cancellation, not with the value it returns. If it ends by throwing some other exception,
+ * that is a defect (never lost) and carries the swallowed failure as a suppressed exception. To recover
+ * from a failure inside a block, recover inside the awaited effect instead:
+ * {@code d.await(effect.catchAll(...))} or {@code d.await(effect.exit())}.
  *
  * {@snippet :
  * Effect<String, Integer> total = Effect.gen(d -> {
@@ -31,6 +40,8 @@ public final class Direct<E> {
     private final Fiber fiber;
     private final Thread thread;
     private boolean finished;
+    /** The first typed failure or cancellation that escaped an await or was made by fail; decides the block. */
+    private Escape escaped;
 
     private Direct(Fiber fiber) {
         this.fiber = fiber;
@@ -47,9 +58,13 @@ public final class Direct<E> {
      * @param <A>    the value type
      * @return the value the effect succeeded with
      * @throws IllegalStateException if called outside the block's fiber or after the block ended
+     * @throws NullPointerException  if {@code effect} is {@code null}
      */
     @SuppressWarnings("unchecked")
     public <A> A await(Effect<? extends E, ? extends A> effect) {
+        if (effect == null) {
+            throw new NullPointerException("Direct.await: effect must not be null");
+        }
         if (finished || Thread.currentThread() != thread) {
             throw new IllegalStateException("Direct.await: called outside the fiber of its Effect.gen block, "
                     + "or after the block ended");
@@ -58,22 +73,23 @@ public final class Direct<E> {
             // Fast path: exactly what RunLoop.run does with a lone value (check for cancellation, then yield
             // the value), without allocating its frame stack and an Exit.
             if (fiber.cancelSignal && fiber.effectivelyCancelled()) {
-                throw new Escape(this, RunLoop.cancelled());
+                throw escape(RunLoop.cancelled());
             }
             return ((Node.Succeed<? extends E, ? extends A>) effect).value;
         }
         Exit<Object, Object> exit = RunLoop.run(fiber, effect);
         return switch (exit) {
             case Exit.Success<Object, Object> s -> (A) s.value();
-            case Exit.Failure<Object, Object> f -> throw new Escape(this, exit);
+            case Exit.Failure<Object, Object> f -> throw escape(exit);
             case Exit.Defect<Object, Object> d -> throw Direct.<RuntimeException>sneaky(d.cause());
-            case Exit.Cancelled<Object, Object> c -> throw new Escape(this, exit);
+            case Exit.Cancelled<Object, Object> c -> throw escape(exit);
         };
     }
 
     /**
      * Returns an exception that, thrown from the block, ends it with the typed failure {@code error}:
-     * {@code throw d.fail("not found");}.
+     * {@code throw d.fail("not found");}. Calling it decides the block's outcome (unless an earlier failure
+     * or cancellation already did): a block that catches the exception and returns normally still fails.
      *
      * @param error the typed error
      * @return the exception to throw
@@ -83,7 +99,16 @@ public final class Direct<E> {
         if (error == null) {
             throw new NullPointerException("Direct.fail: error must not be null");
         }
-        return new Escape(this, Exit.failure(error));
+        return escape(Exit.failure(error));
+    }
+
+    /** Makes the control exception for {@code exit}, remembering the first one: it decides the block. */
+    private Escape escape(Exit<?, ?> exit) {
+        Escape e = new Escape(this, exit);
+        if (escaped == null) {
+            escaped = e;
+        }
+        return e;
     }
 
     /** Runs a gen block on {@code fiber}; called by the run loop. */
@@ -92,17 +117,33 @@ public final class Direct<E> {
         Direct d = new Direct(fiber);
         try {
             Object value = body.run(d);
+            if (d.escaped != null) {
+                return (Exit<Object, Object>) d.escaped.exit; // the block swallowed it and went on
+            }
             return new Exit.Success<>(value);
         } catch (Escape e) {
             if (e.owner == d) {
-                return (Exit<Object, Object>) e.exit;
+                // The first escape decides, even if the block swallowed it and a later one reached here.
+                return (Exit<Object, Object>) d.escaped.exit;
             }
-            return RunLoop.classify(fiber, e); // an escape of another block leaking through: a bug
+            return withSwallowed(d, RunLoop.classify(fiber, e)); // another block's escape leaking: a bug
         } catch (Throwable t) {
-            return RunLoop.classify(fiber, t);
+            return withSwallowed(d, RunLoop.classify(fiber, t));
         } finally {
             d.finished = true;
         }
+    }
+
+    /** A defect that ended a block which had swallowed a failure keeps that failure as suppressed. */
+    private static Exit<Object, Object> withSwallowed(Direct<?> d, Exit<Object, Object> exit) {
+        if (d.escaped != null && exit instanceof Exit.Defect<Object, Object> defect
+                && defect.cause() != d.escaped) {
+            defect.cause().addSuppressed(d.escaped);
+        }
+        if (d.escaped != null && !(exit instanceof Exit.Defect)) {
+            return (Exit<Object, Object>) d.escaped.exit;
+        }
+        return exit;
     }
 
     @SuppressWarnings("unchecked")
