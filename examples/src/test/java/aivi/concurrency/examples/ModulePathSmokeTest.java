@@ -44,8 +44,10 @@ class ModulePathSmokeTest {
 
     private static Compiled javac(Path src, Path out) throws IOException {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        // an empty class path: in-process javac would otherwise see this test's class path as the unnamed module
+        Path noClasses = Files.createDirectories(out.resolveSibling("no-classes"));
         List<String> args = new ArrayList<>(List.of("--release", "21", "--module-path", library.toString(),
-                "-d", out.toString()));
+                "--class-path", noClasses.toString(), "-d", out.toString()));
         try (var files = Files.walk(src)) {
             files.filter(p -> p.toString().endsWith(".java")).forEach(p -> args.add(p.toString()));
         }
