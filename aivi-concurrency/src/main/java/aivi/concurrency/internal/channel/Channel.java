@@ -34,9 +34,10 @@ import java.util.concurrent.locks.LockSupport;
  * briefly spun on. See {@code docs/adr/0002-channels.md} for the measurements.
  *
  * <p><b>The lock</b> is a test-and-test-and-set spin lock on {@link #lock} that falls back to
- * {@link Thread#yield()}: nothing inside it blocks, parks or allocates much, so the holder is never
+ * {@link Thread#yield()}: nothing inside it blocks, parks or allocates, so the holder is never
  * unmounted while holding it (virtual threads are not preempted). Acquisition is a CAS (acquire);
- * release is a release store. Fields guarded by it are plain.
+ * release is a release store. Fields guarded by it are plain. See "Exception safety" below for why a
+ * throw inside a critical section cannot leave it held.
  *
  * <p><b>Waiting.</b> A blocked party parks on its {@link Waiter}, whose {@code state} moves exactly once
  * from pending to final by CAS: committed by a counterpart (or by {@link #close()}), or cancelled by the
@@ -83,6 +84,32 @@ import java.util.concurrent.locks.LockSupport;
  * receiver of that value does after its receive returns: either both pass through the lock, or the
  * value is published by the waiter's commit CAS and read after the owner's volatile read of the state.
  *
+ * <p><b>Exception safety.</b> A {@link StackOverflowError} can strike at any method entry, an
+ * {@link OutOfMemoryError} at any allocation; a lock left held by such a throw would make every later
+ * operation spin forever. The JDK's own locks rely on {@code @ReservedStackAccess}, which is not
+ * available outside {@code java.base}, so we get the guarantee by construction instead:
+ * <ol>
+ *   <li><i>Nothing is allocated under the lock.</i> A wait node is allocated after a first locked attempt
+ *       found that the operation must wait, and the attempt is then repeated; a full unbounded buffer is
+ *       grown by {@link #growFrom(int)}, which allocates the new array with the lock released and installs it
+ *       under the lock. Result objects ({@code Selection}s, strings) are built after unlocking.</li>
+ *   <li><i>Every critical section is a {@code try} whose fault path releases the lock with a plain
+ *       {@code volatile} store to {@link #lock}</i>, a field write that involves no method call and so
+ *       cannot itself overflow the stack. The normal path releases with {@link #unlock()} as the
+ *       <em>last</em> statement of the {@code try}; the only thing that can throw there is the entry of
+ *       the release (before the store), so a local {@code held} flag tells the fault path whether it
+ *       still owns the lock. The thread a step committed ({@link #toUnpark}) is woken on both paths.</li>
+ *   <li><i>Every locked helper is atomic with respect to a throw</i>: it changes nothing before its last
+ *       call, or only field writes follow it. A waiter is committed <em>before</em> its node is
+ *       unlinked, so a throw in between leaves a dead node in the queue (allowed by invariant 5), never a
+ *       live waiter that no queue holds. The one call between a waiting sender's commit and its value
+ *       entering the buffer is gone: that store is written inline.</li>
+ * </ol>
+ * What a throw does not guarantee is the outcome of the operation it interrupted: a {@code trySend}
+ * that dies of a {@link StackOverflowError} may or may not have delivered its value, exactly as for any
+ * JDK collection call that ends in an {@link Error}. A waiter committed by such a step is still woken;
+ * if even that wake-up overflows, the waiter stays committed and its own cancellation still returns it.
+ *
  * <p>Null values are rejected; {@code null} is therefore free to mean "closed" or "nothing" in the
  * internal API ({@link #receiveOrNull()}, {@link #tryReceive()}).
  *
@@ -112,6 +139,21 @@ public final class Channel<A> {
     private static final int LOCK_SPINS = NCPU > 1 ? 64 : 1;
     private static final int INITIAL_ARRAY = 16;
 
+    /** {@link #offerLocked} outcome: neither a receiver nor buffer room; the caller waits or gives up. */
+    static final int FULL = 0;
+    /** {@link #offerLocked} outcome: handed to a receiver or buffered. */
+    static final int OFFERED = 1;
+    /** {@link #offerLocked} outcome: an unbounded buffer must {@link #growFrom} first (outside the lock). */
+    static final int GROW = 2;
+
+    // Outcomes of one locked attempt of a waiting operation (sendOrClosed, receiveOrNull).
+    private static final int DONE = 0;
+    private static final int CLOSED = 1;
+    private static final int NEEDS_NODE = 2;
+    private static final int INTERRUPTED = 3;
+    private static final int ENQUEUED = 4;
+    private static final int NEEDS_ROOM = 5;
+
     private static final AtomicLong IDS = new AtomicLong();
     private static final VarHandle LOCK;
 
@@ -139,9 +181,11 @@ public final class Channel<A> {
     /** Unique, increasing: the global lock order for {@link Select}. */
     final long id = IDS.incrementAndGet();
 
-    /** 0 free, 1 held. Accessed through {@link #LOCK}. */
-    @SuppressWarnings("unused")
-    private volatile int lock;
+    /**
+     * 0 free, 1 held. Accessed through {@link #LOCK}, except on a fault path, which releases it with a
+     * plain volatile write (no method call; see "Exception safety"). Package-private for {@link Select}.
+     */
+    volatile int lock;
 
     /** Written only under the lock; volatile so {@link #isClosedForSend()} needs no lock. */
     private volatile boolean closed;
@@ -155,7 +199,7 @@ public final class Channel<A> {
     private WaitNode receiversHead;
     private WaitNode receiversTail;
     /** The owner of the waiter the last locked step committed, to unpark after unlocking. */
-    private Thread toUnpark;
+    Thread toUnpark;
 
     private Channel(int capacity) {
         this.capacity = capacity;
@@ -258,18 +302,66 @@ public final class Channel<A> {
      */
     public boolean sendOrClosed(A value) throws InterruptedException {
         Objects.requireNonNull(value, "send: value must not be null");
-        lock();
-        if (closed) {
-            unlock();
-            return false;
+        WaitNode node = null;
+        for (;;) {
+            int r;
+            int seen = 0;
+            Thread t = null;
+            boolean held = true;
+            lock();
+            try {
+                if (closed) {
+                    r = CLOSED;
+                } else {
+                    int o = offerLocked(value);
+                    if (o == OFFERED) {
+                        r = DONE;
+                    } else if (o == GROW) {
+                        r = NEEDS_ROOM;
+                        seen = items.length;
+                    } else if (node == null) {
+                        r = NEEDS_NODE;
+                    } else if (Thread.interrupted()) {
+                        r = INTERRUPTED;
+                    } else {
+                        enqueueLocked(node);
+                        r = ENQUEUED;
+                    }
+                }
+                t = toUnpark;
+                toUnpark = null;
+                unlock();
+                held = false;
+            } finally {
+                if (held) {
+                    // Fault path: no call until the lock is free (see "Exception safety").
+                    if (t == null) {
+                        t = toUnpark;
+                    }
+                    toUnpark = null;
+                    lock = 0;
+                }
+                if (t != null) {
+                    LockSupport.unpark(t);
+                }
+            }
+            switch (r) {
+                case DONE:
+                    return true;
+                case CLOSED:
+                    return false;
+                case NEEDS_ROOM:
+                    growFrom(seen);
+                    break;
+                case NEEDS_NODE:
+                    node = new WaitNode(Thread.currentThread(), true, value); // outside the lock
+                    break;
+                case INTERRUPTED:
+                    throw new InterruptedException("send interrupted before the value was delivered");
+                default:
+                    return !Waiter.isClosed(await(node, "send interrupted before the value was delivered"));
+            }
         }
-        if (offerLocked(value)) {
-            unlockAndUnpark();
-            return true;
-        }
-        int s = awaitLocked(new WaitNode(Thread.currentThread(), true, value),
-                "send interrupted before the value was delivered");
-        return !Waiter.isClosed(s);
     }
 
     /**
@@ -282,17 +374,40 @@ public final class Channel<A> {
      */
     public Offer trySend(A value) {
         Objects.requireNonNull(value, "trySend: value must not be null");
-        lock();
-        if (closed) {
-            unlock();
-            return Offer.CLOSED;
+        for (;;) {
+            int o;
+            int seen = 0;
+            Thread t = null;
+            boolean held = true;
+            lock();
+            try {
+                o = closed ? -1 : offerLocked(value);
+                if (o == GROW) {
+                    seen = items.length;
+                }
+                t = toUnpark;
+                toUnpark = null;
+                unlock();
+                held = false;
+            } finally {
+                if (held) {
+                    // Fault path: no call until the lock is free (see "Exception safety").
+                    if (t == null) {
+                        t = toUnpark;
+                    }
+                    toUnpark = null;
+                    lock = 0;
+                }
+                if (t != null) {
+                    LockSupport.unpark(t);
+                }
+            }
+            if (o == GROW) {
+                growFrom(seen);
+                continue;
+            }
+            return o == OFFERED ? Offer.DELIVERED : o == FULL ? Offer.FULL : Offer.CLOSED;
         }
-        if (offerLocked(value)) {
-            unlockAndUnpark();
-            return Offer.DELIVERED;
-        }
-        unlock();
-        return Offer.FULL;
     }
 
     // --------------------------------------------------------------------------------------- receive
@@ -311,35 +426,78 @@ public final class Channel<A> {
      */
     @SuppressWarnings("unchecked")
     public A receiveOrNull() throws InterruptedException {
-        lock();
-        Object v = pollLocked();
-        if (v != null) {
-            unlockAndUnpark();
-            return (A) v;
+        WaitNode node = null;
+        for (;;) {
+            int r;
+            Object v = null;
+            Thread t = null;
+            boolean held = true;
+            lock();
+            try {
+                v = pollLocked();
+                if (v != null) {
+                    r = DONE;
+                } else if (closed) {
+                    r = CLOSED;
+                } else if (node == null) {
+                    r = NEEDS_NODE;
+                } else if (Thread.interrupted()) {
+                    r = INTERRUPTED;
+                } else {
+                    enqueueLocked(node);
+                    r = ENQUEUED;
+                }
+                t = toUnpark;
+                toUnpark = null;
+                unlock();
+                held = false;
+            } finally {
+                if (held) {
+                    // Fault path: no call until the lock is free (see "Exception safety").
+                    if (t == null) {
+                        t = toUnpark;
+                    }
+                    toUnpark = null;
+                    lock = 0;
+                }
+                if (t != null) {
+                    LockSupport.unpark(t);
+                }
+            }
+            switch (r) {
+                case DONE:
+                    return (A) v;
+                case CLOSED:
+                    return null;
+                case NEEDS_NODE:
+                    node = new WaitNode(Thread.currentThread(), false, null); // outside the lock
+                    break;
+                case INTERRUPTED:
+                    throw new InterruptedException("receive interrupted before a value was consumed");
+                default:
+                    int s = await(node, "receive interrupted before a value was consumed");
+                    return Waiter.isClosed(s) ? null : (A) node.item;
+            }
         }
-        if (closed) {
-            unlock();
-            return null;
-        }
-        WaitNode node = new WaitNode(Thread.currentThread(), false, null);
-        int s = awaitLocked(node, "receive interrupted before a value was consumed");
-        return Waiter.isClosed(s) ? null : (A) node.item;
     }
 
     /**
-     * The waiting half of {@link #sendOrClosed} and {@link #receiveOrNull}, entered with the lock held when
-     * the operation cannot complete at once: enqueue {@code node}, release the lock, wait until a
-     * counterpart or {@link #close()} commits it. Returns the committed state. If the thread is interrupted
-     * first (or on entry), the node is withdrawn and nothing was transferred.
+     * The waiting half of {@link #sendOrClosed} and {@link #receiveOrNull}, entered without the lock once
+     * {@code node} is enqueued: waits until a counterpart or {@link #close()} commits it and returns the
+     * committed state. If the thread is interrupted first, the node is withdrawn, nothing was
+     * transferred, and this throws. If the wait itself dies (an {@link Error}), the node is withdrawn too
+     * when that still can be, so no counterpart hands a value to a thread that has left.
      */
-    private int awaitLocked(WaitNode node, String interruptedMessage) throws InterruptedException {
-        if (Thread.interrupted()) {
-            unlock();
-            throw new InterruptedException(interruptedMessage);
+    private int await(WaitNode node, String interruptedMessage) throws InterruptedException {
+        int s;
+        try {
+            s = node.await(spins(), this);
+        } catch (Throwable e) {
+            if (node.tryCancel() == Waiter.CANCELLED) {
+                unlink(node);
+            }
+            throw e;
         }
-        enqueueLocked(node);
-        unlock();
-        int s = node.await(spins(), this);
         spun(node);
         if (s == Waiter.CANCELLED) {
             unlink(node);
@@ -357,14 +515,30 @@ public final class Channel<A> {
      */
     @SuppressWarnings("unchecked")
     public A tryReceive() {
+        Object v;
+        Thread t = null;
+        boolean held = true;
         lock();
-        Object v = pollLocked();
-        if (v != null) {
-            unlockAndUnpark();
-            return (A) v;
+        try {
+            v = pollLocked();
+            t = toUnpark;
+            toUnpark = null;
+            unlock();
+            held = false;
+        } finally {
+            if (held) {
+                // Fault path: no call until the lock is free (see "Exception safety").
+                if (t == null) {
+                    t = toUnpark;
+                }
+                toUnpark = null;
+                lock = 0;
+            }
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
         }
-        unlock();
-        return null;
+        return (A) v;
     }
 
     // ----------------------------------------------------------------------------------------- close
@@ -376,15 +550,40 @@ public final class Channel<A> {
      * @return true if this call closed the channel, false if it was already closed
      */
     public boolean close() {
+        WaitNode senders = null;
+        WaitNode receivers = null;
+        boolean closedNow = false;
+        boolean held = true;
         lock();
-        if (closed) {
+        try {
+            if (!closed) {
+                // Detach both queues with field writes only: no call between the first change and the
+                // last, so a throw cannot leave the channel half closed.
+                senders = sendersHead;
+                receivers = receiversHead;
+                for (WaitNode n = senders; n != null; n = n.next) {
+                    n.linked = false;
+                    n.prev = null;
+                }
+                for (WaitNode n = receivers; n != null; n = n.next) {
+                    n.linked = false;
+                    n.prev = null;
+                }
+                sendersHead = sendersTail = null;
+                receiversHead = receiversTail = null;
+                closed = true; // volatile: readers of isClosedForSend() see it without the lock
+                closedNow = true;
+            }
             unlock();
+            held = false;
+        } finally {
+            if (held) {
+                lock = 0; // fault path: a plain volatile store, no call (see "Exception safety")
+            }
+        }
+        if (!closedNow) {
             return false;
         }
-        closed = true; // volatile: readers of isClosedForSend() see it without the lock
-        WaitNode senders = detachLocked(true);
-        WaitNode receivers = detachLocked(false);
-        unlock();
         // Outside the lock: the detached nodes are reachable only from here now.
         closeAll(senders);
         closeAll(receivers);
@@ -421,33 +620,60 @@ public final class Channel<A> {
         if (!closed) {
             return false;
         }
+        boolean drained;
+        boolean held = true;
         lock();
-        boolean drained = count == 0 && sendersHead == null;
-        unlock();
+        try {
+            drained = count == 0 && sendersHead == null;
+            unlock();
+            held = false;
+        } finally {
+            if (held) {
+                lock = 0; // fault path (see "Exception safety")
+            }
+        }
         return drained;
     }
 
     /** For tests: how many nodes (live or dead) are queued, senders plus receivers. */
     int queuedWaiters() {
-        lock();
         int n = 0;
-        for (WaitNode w = sendersHead; w != null; w = w.next) {
-            n++;
+        boolean held = true;
+        lock();
+        try {
+            for (WaitNode w = sendersHead; w != null; w = w.next) {
+                n++;
+            }
+            for (WaitNode w = receiversHead; w != null; w = w.next) {
+                n++;
+            }
+            unlock();
+            held = false;
+        } finally {
+            if (held) {
+                lock = 0; // fault path (see "Exception safety")
+            }
         }
-        for (WaitNode w = receiversHead; w != null; w = w.next) {
-            n++;
-        }
-        unlock();
         return n;
     }
 
     @Override
     public String toString() {
+        int buffered;
+        boolean held = true;
         lock();
-        String s = "Channel[capacity=" + (capacity == UNBOUNDED ? "unbounded" : capacity)
-                + ", buffered=" + count + (closed ? ", closed" : "") + "]";
-        unlock();
-        return s;
+        try {
+            buffered = count;
+            unlock();
+            held = false;
+        } finally {
+            if (held) {
+                lock = 0; // fault path (see "Exception safety")
+            }
+        }
+        // The string is built outside the lock: it allocates.
+        return "Channel[capacity=" + (capacity == UNBOUNDED ? "unbounded" : capacity)
+                + ", buffered=" + buffered + (closed ? ", closed" : "") + "]";
     }
 
     /** The current spin budget (0 for buffered channels). */
@@ -470,29 +696,41 @@ public final class Channel<A> {
 
     /**
      * Under the lock: delivers {@code value} to the oldest live receiver, or buffers it if there is room.
-     * Sets {@link #toUnpark} if a parked receiver must be woken after unlocking.
+     * Sets {@link #toUnpark} if a parked receiver must be woken after unlocking. Never allocates: if an
+     * unbounded buffer is full, returns {@link #GROW} and changes nothing but the removal of dead nodes.
      *
-     * @return false if neither was possible (the caller must wait or give up)
+     * @return {@link #OFFERED}, {@link #FULL} (the caller must wait or give up) or {@link #GROW}
      */
-    boolean offerLocked(Object value) {
+    int offerLocked(Object value) {
         WaitNode r;
         while ((r = receiversHead) != null) {
-            removeLocked(r);
             r.item = value; // published by the commit CAS; ignored if the CAS fails
             int won = r.waiter.tryCommit(r.clause, false);
+            // Commit first, unlink second: a throw in between leaves a dead node queued (invariant 5).
             if (won != Waiter.LOST) {
                 if (won == Waiter.WON_UNPARK) {
                     toUnpark = r.waiter.owner;
                 }
-                return true;
+                removeLocked(r);
+                return OFFERED;
             }
             r.item = null; // a dead receiver: drop it and try the next one
+            removeLocked(r);
         }
         if (count < bound) {
-            push(value);
-            return true;
+            Object[] a = items;
+            if (count == a.length) {
+                return GROW;
+            }
+            int i = head + count;
+            if (i >= a.length) {
+                i -= a.length;
+            }
+            a[i] = value;
+            count++;
+            return OFFERED;
         }
-        return false;
+        return FULL;
     }
 
     /**
@@ -507,30 +745,44 @@ public final class Channel<A> {
             Object v = pop();
             WaitNode s;
             while ((s = sendersHead) != null) {
-                removeLocked(s);
                 int won = s.waiter.tryCommit(s.clause, false);
                 if (won != Waiter.LOST) {
+                    // No call between the commit and the value entering the freed slot.
+                    Object[] a = items;
+                    int i = head + count;
+                    if (i >= a.length) {
+                        i -= a.length;
+                    }
+                    a[i] = s.item;
+                    count++;
                     if (won == Waiter.WON_UNPARK) {
                         toUnpark = s.waiter.owner;
                     }
-                    push(s.item);
+                    removeLocked(s);
                     break;
                 }
+                removeLocked(s);
             }
             return v;
         }
         WaitNode s;
         while ((s = sendersHead) != null) {
-            removeLocked(s);
             int won = s.waiter.tryCommit(s.clause, false);
             if (won != Waiter.LOST) {
                 if (won == Waiter.WON_UNPARK) {
                     toUnpark = s.waiter.owner;
                 }
+                removeLocked(s);
                 return s.item;
             }
+            removeLocked(s);
         }
         return null;
+    }
+
+    /** Under the lock: the buffer's current array length, for {@link #growFrom}. */
+    int bufferLengthLocked() {
+        return items.length;
     }
 
     boolean closedLocked() {
@@ -593,40 +845,20 @@ public final class Channel<A> {
 
     /** Removes a node that its owner gave up on, if a counterpart has not already dequeued it. */
     void unlink(WaitNode node) {
+        boolean held = true;
         lock();
-        removeLocked(node);
-        unlock();
-    }
-
-    /** Under the lock: empties one queue and returns its nodes as a {@code next}-linked list. */
-    private WaitNode detachLocked(boolean senders) {
-        WaitNode h = senders ? sendersHead : receiversHead;
-        for (WaitNode n = h; n != null; n = n.next) {
-            n.linked = false;
-            n.prev = null;
+        try {
+            removeLocked(node);
+            unlock();
+            held = false;
+        } finally {
+            if (held) {
+                lock = 0; // fault path (see "Exception safety")
+            }
         }
-        if (senders) {
-            sendersHead = sendersTail = null;
-        } else {
-            receiversHead = receiversTail = null;
-        }
-        return h;
     }
 
     // ------------------------------------------------------------------------------------ the buffer
-
-    private void push(Object v) {
-        Object[] a = items;
-        if (count == a.length) {
-            a = grow();
-        }
-        int i = head + count;
-        if (i >= a.length) {
-            i -= a.length;
-        }
-        a[i] = v;
-        count++;
-    }
 
     private Object pop() {
         Object[] a = items;
@@ -638,20 +870,37 @@ public final class Channel<A> {
         return v;
     }
 
-    private Object[] grow() {
-        Object[] a = items;
-        int n = a.length;
-        int newLength = (int) Math.min((long) bound, Math.min(2L * n, Integer.MAX_VALUE - 8L));
-        if (newLength <= n) {
-            throw new OutOfMemoryError("channel buffer cannot grow beyond " + n + " values");
+    /**
+     * Without the lock: doubles an unbounded buffer that a locked step found full at length
+     * {@code seen}. The new array is allocated before taking the lock, so an {@link OutOfMemoryError}
+     * leaves nothing held and nothing changed; under the lock it is installed only if the buffer is still
+     * smaller (another thread may have grown it meanwhile).
+     */
+    void growFrom(int seen) {
+        int newLength = (int) Math.min((long) bound, Math.min(2L * seen, Integer.MAX_VALUE - 8L));
+        if (newLength <= seen) {
+            throw new OutOfMemoryError("channel buffer cannot grow beyond " + seen + " values");
         }
         Object[] b = new Object[newLength];
-        int firstPart = Math.min(count, n - head);
-        System.arraycopy(a, head, b, 0, firstPart);
-        System.arraycopy(a, 0, b, firstPart, count - firstPart);
-        items = b;
-        head = 0;
-        return b;
+        boolean held = true;
+        lock();
+        try {
+            Object[] a = items;
+            int n = a.length;
+            if (n < newLength) {
+                int firstPart = Math.min(count, n - head);
+                System.arraycopy(a, head, b, 0, firstPart);
+                System.arraycopy(a, 0, b, firstPart, count - firstPart);
+                items = b; // the fields change only after both copies succeeded
+                head = 0;
+            }
+            unlock();
+            held = false;
+        } finally {
+            if (held) {
+                lock = 0; // fault path (see "Exception safety")
+            }
+        }
     }
 
     // -------------------------------------------------------------------------------------- the lock
@@ -682,18 +931,6 @@ public final class Channel<A> {
     void unlock() {
         // Release: every write of the critical section is visible to the next acquirer.
         LOCK.setRelease(this, 0);
-    }
-
-    /** Releases the lock, then wakes the waiter the critical section committed, if it was parked. */
-    void unlockAndUnpark() {
-        Thread t = toUnpark;
-        if (t != null) {
-            toUnpark = null;
-            unlock();
-            LockSupport.unpark(t);
-        } else {
-            unlock();
-        }
     }
 
     /** Under the lock: takes (and clears) the thread to unpark, for callers that hold several locks. */

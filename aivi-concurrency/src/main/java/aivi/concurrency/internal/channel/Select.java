@@ -27,6 +27,14 @@ import java.util.concurrent.locks.LockSupport;
 //     interrupt status).
 // Afterwards the selector unlinks its remaining nodes, one channel lock at a time.
 //
+// Exception safety (see Channel, "Exception safety"). Nothing is allocated and no user code runs under
+// the locks: the clock is read before locking; the waiter and its nodes are allocated after a first
+// pass found nothing ready, and the pass is then repeated (a clause may have become ready meanwhile); an
+// unbounded channel with a full buffer is grown outside the locks, then the pass is repeated. A throw
+// anywhere in a pass releases every lock still held with plain volatile stores (no call until all are
+// free). If the wait itself throws, the select is cancelled and its nodes unlinked before the throw
+// propagates.
+//
 // Fairness. The poll order is a uniformly random permutation of the clauses (Fisher-Yates), drawn anew
 // for every select. Among the clauses that are ready in the immediate phase, the one that comes first in
 // a uniform permutation is each of them with equal probability (a random start followed by a circular
@@ -168,62 +176,160 @@ public final class Select {
         return a;
     }
 
+    // Outcomes of one locked pass of run().
+    private static final int NONE = 0;
+    private static final int RECEIVED = 1;
+    private static final int SENT = 2;
+    private static final int CLOSED = 3;
+    private static final int DEFAULT = 4;
+    private static final int TIMED_OUT = 5;
+    private static final int INTERRUPTED = 6;
+    private static final int NEEDS_NODES = 7;
+    private static final int NEEDS_ROOM = 8;
+    private static final int ENQUEUED = 9;
+
     private static Selection run(SelectClause<?>[] cs, boolean withDefault, boolean timed, Clock clock,
             long deadline, boolean prioritized) throws InterruptedException {
         int n = cs.length;
         int[] poll = pollOrder(n, prioritized);
         Channel<?>[] order = lockOrder(cs);
-        lockAll(order);
-        for (int k = 0; k < n; k++) {
-            int i = poll[k];
-            Selection r = tryLocked(cs[i], i);
-            if (r != null) {
-                Thread t = cs[i].channel.takeUnparkLocked();
-                unlockAll(order);
+        // The user's clock is read before any lock is taken: no user code runs under a channel lock.
+        boolean expired = timed && clock.nanoTime() - deadline >= 0;
+        Waiter w = null;
+        WaitNode[] nodes = null;
+        int spins = Channel.MAX_SPINS;
+        for (;;) {
+            int outcome = NONE;
+            int clause = -1;
+            Object received = null;
+            Channel<?> full = null;
+            int seen = 0;
+            Thread t = null;
+            int held = 0; // order[0 .. held-1] are locked by us
+            try {
+                for (Channel<?> ch : order) {
+                    ch.lock();
+                    held++;
+                }
+                for (int k = 0; k < n && outcome == NONE; k++) {
+                    int i = poll[k];
+                    SelectClause<?> c = cs[i];
+                    Channel<?> ch = c.channel;
+                    if (c.value == null) {
+                        Object v = ch.pollLocked();
+                        if (v != null) {
+                            outcome = RECEIVED;
+                            received = v;
+                        } else if (ch.closedLocked()) {
+                            outcome = CLOSED;
+                        }
+                    } else if (ch.closedLocked()) {
+                        outcome = CLOSED;
+                    } else {
+                        int o = ch.offerLocked(c.value);
+                        if (o == Channel.OFFERED) {
+                            outcome = SENT;
+                        } else if (o == Channel.GROW) {
+                            outcome = NEEDS_ROOM;
+                            full = ch;
+                            seen = ch.bufferLengthLocked();
+                        }
+                    }
+                    if (outcome != NONE) {
+                        clause = i;
+                        t = ch.takeUnparkLocked();
+                    }
+                }
+                if (outcome == NONE) {
+                    if (withDefault) {
+                        outcome = DEFAULT;
+                    } else if (expired) {
+                        outcome = TIMED_OUT;
+                    } else if (w == null) {
+                        outcome = NEEDS_NODES;
+                    } else if (Thread.interrupted()) {
+                        outcome = INTERRUPTED;
+                    } else {
+                        // Still under all the locks: no commit can slip in between scan and registration.
+                        for (int k = 0; k < n; k++) {
+                            int i = poll[k];
+                            cs[i].channel.enqueueLocked(nodes[i]);
+                            spins = Math.min(spins, cs[i].channel.spins());
+                        }
+                        outcome = ENQUEUED;
+                    }
+                }
+                while (held > 0) {
+                    order[held - 1].unlock();
+                    held--; // after the release: if unlock() threw, it had not released
+                }
+            } finally {
+                // Fault path: release what we still hold with plain volatile stores and no call until
+                // all are free (see Channel, "Exception safety"); a committed waiter is still woken.
+                for (int j = held - 1; j >= 0; j--) {
+                    Channel<?> ch = order[j];
+                    if (t == null) {
+                        t = ch.toUnpark;
+                    }
+                    ch.toUnpark = null;
+                    ch.lock = 0;
+                }
                 if (t != null) {
                     LockSupport.unpark(t);
                 }
-                return r;
+            }
+            switch (outcome) {
+                case RECEIVED:
+                    return new Selection.Received(clause, received);
+                case SENT:
+                    return new Selection.Sent(clause);
+                case CLOSED:
+                    return new Selection.Closed(clause);
+                case DEFAULT:
+                    return new Selection.Default();
+                case TIMED_OUT:
+                    return new Selection.TimedOut();
+                case INTERRUPTED:
+                    throw new InterruptedException("select interrupted before any clause committed");
+                case NEEDS_ROOM:
+                    full.growFrom(seen);
+                    break;
+                case NEEDS_NODES:
+                    // Allocated outside the locks; the next pass scans again before registering them.
+                    w = new Waiter(Thread.currentThread());
+                    nodes = new WaitNode[n];
+                    for (int i = 0; i < n; i++) {
+                        SelectClause<?> c = cs[i];
+                        nodes[i] = new WaitNode(w, i, c.value != null, c.value);
+                    }
+                    break;
+                default:
+                    return awaitEnqueued(cs, w, nodes, spins, order, timed, clock, deadline);
             }
         }
-        if (withDefault) {
-            unlockAll(order);
-            return new Selection.Default();
-        }
-        if (timed && clock.nanoTime() - deadline >= 0) {
-            unlockAll(order);
-            return new Selection.TimedOut();
-        }
-        if (Thread.interrupted()) {
-            unlockAll(order);
-            throw new InterruptedException("select interrupted before any clause committed");
-        }
-        Waiter w = new Waiter(Thread.currentThread());
-        WaitNode[] nodes = new WaitNode[n];
-        int spins = Channel.MAX_SPINS;
-        for (int k = 0; k < n; k++) {
-            int i = poll[k];
-            SelectClause<?> c = cs[i];
-            nodes[i] = new WaitNode(w, i, c.value != null, c.value);
-            c.channel.enqueueLocked(nodes[i]);
-            spins = Math.min(spins, c.channel.spins());
-        }
-        unlockAll(order);
+    }
 
-        int s = timed ? w.awaitUntil(spins, w, clock, deadline) : w.await(spins, w);
+    /** The waiting phase of {@link #run}, entered without locks once every node is enqueued. */
+    private static Selection awaitEnqueued(SelectClause<?>[] cs, Waiter w, WaitNode[] nodes, int spins,
+            Channel<?>[] order, boolean timed, Clock clock, long deadline) throws InterruptedException {
+        int s;
+        try {
+            s = timed ? w.awaitUntil(spins, w, clock, deadline) : w.await(spins, w);
+        } catch (Throwable e) {
+            // The wait died (the user's clock threw, or an Error): give the select up while still pending,
+            // so that no counterpart commits a clause for a thread that has left.
+            w.tryCancel();
+            for (int i = 0; i < nodes.length; i++) {
+                cs[i].channel.unlink(nodes[i]);
+            }
+            throw e;
+        }
         for (Channel<?> ch : order) {
             ch.spun(w);
         }
-
-        // Unlink every node still queued (the committed one, if any, was dequeued by its committer).
-        for (Channel<?> ch : order) {
-            ch.lock();
-            for (WaitNode node : nodes) {
-                if (node.linked && cs[node.clause].channel == ch) {
-                    ch.removeLocked(node);
-                }
-            }
-            ch.unlock();
+        // Unlink every node still queued; unlink skips a node that its committer already dequeued.
+        for (int i = 0; i < nodes.length; i++) {
+            cs[i].channel.unlink(nodes[i]);
         }
         if (s == Waiter.CANCELLED) {
             if (!timed || Thread.interrupted()) {
@@ -256,22 +362,6 @@ public final class Select {
         return p;
     }
 
-    /** Under the clause channel's lock: completes the clause if it can complete at once. */
-    private static Selection tryLocked(SelectClause<?> c, int i) {
-        Channel<?> ch = c.channel;
-        if (c.value == null) {
-            Object v = ch.pollLocked();
-            if (v != null) {
-                return new Selection.Received(i, v);
-            }
-            return ch.closedLocked() ? new Selection.Closed(i) : null;
-        }
-        if (ch.closedLocked()) {
-            return new Selection.Closed(i);
-        }
-        return ch.offerLocked(c.value) ? new Selection.Sent(i) : null;
-    }
-
     /** The distinct channels of the clauses, sorted by id: the order in which they are locked. */
     private static Channel<?>[] lockOrder(SelectClause<?>[] cs) {
         Channel<?>[] a = new Channel<?>[cs.length];
@@ -289,17 +379,5 @@ public final class Select {
             a = Arrays.copyOf(a, m);
         }
         return a;
-    }
-
-    private static void lockAll(Channel<?>[] order) {
-        for (Channel<?> ch : order) {
-            ch.lock();
-        }
-    }
-
-    private static void unlockAll(Channel<?>[] order) {
-        for (int i = order.length - 1; i >= 0; i--) {
-            order[i].unlock();
-        }
     }
 }

@@ -1,0 +1,274 @@
+package aivi.concurrency.internal.channel;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+/**
+ * A throw inside a channel's critical section ({@link StackOverflowError}, {@link OutOfMemoryError})
+ * must not leave its spin lock held: afterwards every operation still completes.
+ *
+ * <p>The stack overflow is forced at every call site inside an operation by calling it at every depth
+ * while unwinding from a deliberate overflow; the out-of-memory error by filling an unbounded channel
+ * in a JVM with a small heap (a forked process, so this JVM's heap stays whole).
+ */
+@Timeout(120)
+class ChannelFaultTest {
+
+    /** How long a check may take before we call the channel stuck. */
+    private static final Duration STUCK = Duration.ofSeconds(20);
+
+    @Test
+    void aStackOverflowInsideTrySendAndTryReceiveLeavesTheLockFree() throws Exception {
+        Channel<Integer> unbounded = Channel.unbounded();
+        Channel<Integer> buffered = Channel.create(2);
+        atEveryDepth(() -> {
+            unbounded.trySend(1);
+            buffered.trySend(2);
+            unbounded.tryReceive();
+            buffered.tryReceive();
+            buffered.trySend(3);
+        });
+        assertUsable(unbounded);
+        assertUsable(buffered);
+    }
+
+    @Test
+    void aStackOverflowWhileCommittingAWaitingReceiverLeavesTheLockFreeAndEveryReceiverReturns() throws Exception {
+        Channel<Integer> ch = Channel.rendezvous();
+        AtomicInteger received = new AtomicInteger();
+        try (Threads threads = new Threads()) {
+            List<Thread> receivers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                receivers.add(threads.start("receiver-" + i, () -> {
+                    try {
+                        while (ch.receiveOrNull() != null) {
+                            received.incrementAndGet();
+                        }
+                    } catch (InterruptedException rescued) {
+                        // see wakeOrRescue
+                    }
+                }));
+            }
+            atEveryDepth(() -> ch.trySend(1));
+            wakeOrRescue(ch, receivers);
+        }
+        assertThat(received.get()).isPositive();
+        assertUsable(ch);
+    }
+
+    @Test
+    void aStackOverflowWhileTakingFromAWaitingSenderLeavesTheLockFreeAndEverySenderReturns() throws Exception {
+        Channel<Integer> ch = Channel.create(1);
+        try (Threads threads = new Threads()) {
+            List<Thread> senders = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                senders.add(threads.start("sender-" + i, () -> {
+                    try {
+                        while (ch.sendOrClosed(7)) {
+                            // keep the buffer full and a sender waiting
+                        }
+                    } catch (InterruptedException rescued) {
+                        // see wakeOrRescue
+                    }
+                }));
+            }
+            atEveryDepth(ch::tryReceive);
+            wakeOrRescue(ch, senders);
+        }
+        assertUsable(ch);
+    }
+
+    @Test
+    void aStackOverflowInsideSelectLeavesEveryLockFree() throws Exception {
+        Channel<Integer> a = Channel.create(3);
+        Channel<Integer> b = Channel.unbounded();
+        Channel<Integer> c = Channel.rendezvous();
+        atEveryDepth(() -> {
+            a.trySend(1);
+            Select.selectOrDefault(List.of(SelectClause.receive(a), SelectClause.send(b, 2),
+                    SelectClause.receive(c)));
+            Select.selectOrDefault(List.of(SelectClause.send(a, 3), SelectClause.receive(b)));
+        });
+        assertUsable(a);
+        assertUsable(b);
+        assertUsable(c);
+    }
+
+    @Test
+    void aStackOverflowInsideCloseLeavesTheLockFree() throws Exception {
+        List<Channel<Integer>> channels = new ArrayList<>();
+        atEveryDepth(() -> {
+            Channel<Integer> ch = Channel.create(1);
+            channels.add(ch);
+            ch.trySend(1);
+            ch.close();
+            ch.isClosedForReceive();
+            ch.toString();
+        });
+        assertTimeoutPreemptively(STUCK, () -> {
+            for (Channel<Integer> ch : channels) {
+                ch.close();
+                ch.tryReceive();
+                assertThat(ch.isClosedForReceive()).isTrue();
+            }
+        });
+    }
+
+    @Test
+    void anOutOfMemoryErrorWhileGrowingAnUnboundedChannelLeavesItUsable() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classPath = System.getProperty("java.class.path");
+        Process p = new ProcessBuilder(java, "-Xmx48m", "-XX:-UseGCOverheadLimit", "-cp", classPath,
+                FillUntilOutOfMemory.class.getName())
+                .redirectErrorStream(true)
+                .start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (var in = p.getInputStream()) {
+                in.transferTo(out);
+            } catch (java.io.IOException ignored) {
+                // the process ended
+            }
+        });
+        try {
+            boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+            reader.join(5_000);
+            String text = out.toString(StandardCharsets.UTF_8);
+            assertThat(ended).as("the child hung (a lock left held spins forever): " + text).isTrue();
+            assertThat(p.exitValue()).as(text).isZero();
+            assertThat(text).contains("out of memory after", "usable after the error");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** The child process of {@link #anOutOfMemoryErrorWhileGrowingAnUnboundedChannelLeavesItUsable}. */
+    static final class FillUntilOutOfMemory {
+        public static void main(String[] args) throws Exception {
+            Channel<Object> ch = Channel.unbounded();
+            Object same = new Object(); // only the buffer grows: the error strikes while growing it
+            long sent = 0;
+            try {
+                for (;;) {
+                    ch.trySend(same);
+                    sent++;
+                }
+            } catch (OutOfMemoryError expected) {
+                System.out.println("out of memory after " + sent + " values");
+            }
+            // Each step runs on a platform daemon thread, so a stuck lock makes us exit non-zero.
+            Thread check = new Thread(() -> {
+                if (ch.tryReceive() != same) {
+                    throw new AssertionError("tryReceive");
+                }
+                try {
+                    if (Select.selectOrDefault(List.of(SelectClause.receive(ch))) instanceof Selection.Default) {
+                        throw new AssertionError("select");
+                    }
+                    if (ch.receiveOrNull() != same) {
+                        throw new AssertionError("receive");
+                    }
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                ch.close();
+                System.out.println("usable after the error");
+            });
+            check.setDaemon(true);
+            check.start();
+            check.join(20_000);
+            System.exit(check.isAlive() ? 3 : 0);
+        }
+    }
+
+    /**
+     * Overflows the stack of a fresh platform thread on purpose, then runs {@code op} once at every
+     * depth while unwinding, so that the overflow strikes at each call site inside {@code op} in turn.
+     */
+    private static void atEveryDepth(Runnable op) throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicInteger overflows = new AtomicInteger();
+        Thread t = new Thread(null, () -> {
+            try {
+                for (int round = 0; round < 3; round++) {
+                    descend(op, overflows);
+                }
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "overflow", 256 * 1024);
+        t.setDaemon(true); // if a lock was left held it spins forever: do not keep the JVM alive
+        t.start();
+        t.join(STUCK.toMillis());
+        assertThat(t.isAlive()).as("an operation is stuck: a lock was left held").isFalse();
+        assertThat(failure.get()).isNull();
+        assertThat(overflows.get()).as("the overflow struck inside the operation").isPositive();
+    }
+
+    private static void descend(Runnable op, AtomicInteger overflows) {
+        try {
+            descend(op, overflows);
+        } catch (StackOverflowError deepest) {
+            // the bottom: now run op at this depth and at every shallower one
+        }
+        try {
+            op.run();
+        } catch (StackOverflowError expected) {
+            overflows.incrementAndGet();
+        } catch (BootstrapMethodError expected) {
+            // the overflow struck while linking a call site (a string concatenation) on first use
+            overflows.incrementAndGet();
+        }
+    }
+
+    /**
+     * Closes {@code ch} and interrupts every waiter. The overflow may strike inside the wake-up of a
+     * waiter its step had just committed (unparking a virtual thread is a deep call); such a waiter stays
+     * committed but parked, and its cancellation must still return it. Every other waiter is woken by
+     * the close.
+     */
+    private static void wakeOrRescue(Channel<Integer> ch, List<Thread> waiters) {
+        assertTimeoutPreemptively(STUCK, () -> {
+            ch.close();
+            for (Thread w : waiters) {
+                w.interrupt();
+            }
+            for (Thread w : waiters) {
+                Threads.join(w);
+            }
+        });
+    }
+
+    /** Every operation completes on a channel that was hit by a fault. */
+    private static void assertUsable(Channel<Integer> ch) {
+        assertTimeoutPreemptively(STUCK, () -> {
+            while (ch.tryReceive() != null) {
+                // drain
+            }
+            if (!ch.isClosedForSend()) {
+                if (ch.capacity() != 0) {
+                    assertThat(ch.trySend(5)).isEqualTo(Channel.Offer.DELIVERED);
+                    assertThat(Select.selectOrDefault(List.of(SelectClause.receive(ch))))
+                            .isEqualTo(new Selection.Received(0, 5));
+                }
+                ch.close();
+            }
+            assertThat(ch.receiveOrNull()).isNull();
+            assertThat(ch.isClosedForReceive()).isTrue();
+            assertThat(ch.queuedWaiters()).isZero();
+        });
+    }
+}
