@@ -108,7 +108,10 @@ import java.util.concurrent.locks.LockSupport;
  * What a throw does not guarantee is the outcome of the operation it interrupted: a {@code trySend}
  * that dies of a {@link StackOverflowError} may or may not have delivered its value, exactly as for any
  * JDK collection call that ends in an {@link Error}. A waiter committed by such a step is still woken;
- * if even that wake-up overflows, the waiter stays committed and its own cancellation still returns it.
+ * if even that wake-up overflows, a platform-thread waiter stays committed and its interrupt still
+ * returns it. An overflow inside {@code LockSupport.unpark} of a <em>virtual</em> thread can strike after
+ * the JDK changed that thread's state and before it handed it to the scheduler; nothing can run that
+ * thread again, and no library code can repair that.
  *
  * <p>Null values are rejected; {@code null} is therefore free to mean "closed" or "nothing" in the
  * internal API ({@link #receiveOrNull()}, {@link #tryReceive()}).
