@@ -269,12 +269,17 @@ public final class Concurrency {
      * @return the effect
      */
     public static <E> Effect<E, Unit> sleep(long millis) {
-        if (millis <= 0) {
+        return sleepNanos(Durations.millisToNanos(millis));
+    }
+
+    /** The one sleep loop: {@code nanos} from {@link Durations}, already saturated. */
+    static <E> Effect<E, Unit> sleepNanos(long nanos) {
+        if (nanos <= 0) {
             return Effect.unit();
         }
         return new Node.Prim<>(fiber -> {
             Clock clock = fiber.runtime.clock();
-            long deadline = clock.nanoTime() + Timer.millisToNanos(millis);
+            long deadline = Durations.deadline(clock.nanoTime(), nanos);
             for (;;) {
                 if (fiber.effectivelyCancelled()) {
                     return RunLoop.cancelled();
@@ -289,14 +294,22 @@ public final class Concurrency {
     }
 
     /**
-     * Suspends the fiber for {@code duration}; see {@link #sleep(long)}.
+     * Suspends the fiber for {@code duration}; see {@link #sleep(long)}. The duration is used to the
+     * nanosecond (a duration under a millisecond still sleeps); a zero or negative duration returns at
+     * once; a duration too large for the clock saturates (about 73 years), as the {@code long} overload
+     * does.
+     *
+     * {@snippet :
+     * Effect<String, Unit> blink = Concurrency.sleep(Duration.ofNanos(500_000)); // half a millisecond
+     * }
      *
      * @param duration how long to sleep
      * @param <E>      the typed error
      * @return the effect
+     * @throws NullPointerException if {@code duration} is null
      */
     public static <E> Effect<E, Unit> sleep(Duration duration) {
-        return sleep(Objects.requireNonNull(duration, "Concurrency.sleep: duration must not be null").toMillis());
+        return sleepNanos(Durations.toNanos(duration, "Concurrency.sleep: duration"));
     }
 
     private static final Object SLEEP = new Object() {
@@ -329,29 +342,42 @@ public final class Concurrency {
         if (millis <= 0) {
             return Effect.fromExit(onTimeout);
         }
-        return new Node.Prim<>(fiber -> Structured.timeout(fiber, millis, onTimeout, effect));
+        long nanos = Durations.millisToNanos(millis);
+        return new Node.Prim<>(fiber -> Structured.timeout(fiber, nanos, onTimeout, effect));
     }
 
     /**
      * Runs {@code effect} with a time limit and yields {@code Optional.empty()} if it does not complete in
-     * time (it is then cancelled and awaited).
+     * time (it is then cancelled and awaited), or {@code Optional.of(value)} if it succeeds in time.
+     *
+     * <p>The limit is used to the nanosecond (a limit under a millisecond still runs the effect); a zero or
+     * negative limit times out at once without running it; a huge one saturates (about 73 years). An
+     * effect that succeeds with {@code null} ends in a defect ({@link NullPointerException}): an empty
+     * {@code Optional} would be indistinguishable from a timeout. Use {@link #timeoutWith} for effects
+     * whose value may be null.
+     *
+     * {@snippet :
+     * Effect<String, Optional<Integer>> quick = Concurrency.timeout(Duration.ofSeconds(1), Effect.succeed(1));
+     * }
      *
      * @param limit  the limit
      * @param effect the effect
      * @param <E>    the typed error
      * @param <A>    the value type
      * @return the effect
+     * @throws NullPointerException if {@code limit} or {@code effect} is null
      */
     public static <E, A> Effect<E, Optional<A>> timeout(Duration limit, Effect<E, A> effect) {
-        Objects.requireNonNull(limit, "Concurrency.timeout: limit must not be null");
+        long nanos = Durations.toNanos(limit, "Concurrency.timeout: limit");
         Objects.requireNonNull(effect, "Concurrency.timeout: effect must not be null");
-        long millis = limit.toMillis();
         Exit<E, Optional<A>> onTimeout = Exit.success(Optional.empty());
-        if (millis <= 0) {
+        if (nanos <= 0) {
             return Effect.fromExit(onTimeout);
         }
-        Effect<E, Optional<A>> wrapped = effect.map(Optional::ofNullable);
-        return new Node.Prim<>(fiber -> Structured.timeout(fiber, millis, onTimeout, wrapped));
+        Effect<E, Optional<A>> wrapped = effect.map(a -> Optional.of(Objects.requireNonNull(a,
+                "Concurrency.timeout: the effect succeeded with null, which Optional.empty() would report as a"
+                        + " timeout; use timeoutWith for a value that may be null")));
+        return new Node.Prim<>(fiber -> Structured.timeout(fiber, nanos, onTimeout, wrapped));
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -585,7 +611,7 @@ public final class Concurrency {
         List<Clause<? extends R>> cs = clauseList(clauses, "Concurrency.selectWithin");
         return new Node.Prim<>(fiber -> fiber.blockFor(
                 () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.selectWithin(Selects.engine(cs),
-                        Timer.millisToNanos(Math.max(0, millis)), fiber.runtime.clock()), onTimeout)));
+                        Durations.millisToNanos(millis), fiber.runtime.clock()), onTimeout)));
     }
 
     private static <R> List<Clause<? extends R>> clauseList(Clause<? extends R>[] clauses, String where) {

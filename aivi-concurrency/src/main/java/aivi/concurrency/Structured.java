@@ -224,11 +224,12 @@ final class Structured {
     // timeoutWith
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static <E, A> Exit<E, A> timeout(Fiber fiber, long millis, Exit<E, A> onTimeout, Effect<E, A> effect) {
+    /** {@code nanos} comes from {@link Durations}: positive and saturated. */
+    static <E, A> Exit<E, A> timeout(Fiber fiber, long nanos, Exit<E, A> onTimeout, Effect<E, A> effect) {
         Fiber.Region region = fiber.pushRegion();
         Clock clock = fiber.runtime.clock();
         // Armed on the runtime's shared timer thread (see Timers): no thread start per call.
-        Timer timer = fiber.runtime.timers.schedule(clock.nanoTime() + Timer.millisToNanos(millis),
+        Timer timer = fiber.runtime.timers.schedule(Durations.deadline(clock.nanoTime(), nanos),
                 () -> fiber.cancelRegion(region));
         Exit body;
         try {

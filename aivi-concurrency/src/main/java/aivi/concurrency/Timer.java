@@ -2,7 +2,6 @@ package aivi.concurrency;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A one-shot timer of a runtime's {@link Timers}: runs its action once the runtime's {@link Clock} reaches
@@ -42,11 +41,6 @@ final class Timer {
         this.owner = owner;
         this.deadline = deadline;
         this.action = action;
-    }
-
-    /** Converts a delay to nanoseconds, capped so that adding it to a clock reading cannot overflow. */
-    static long millisToNanos(long millis) {
-        return Math.min(TimeUnit.MILLISECONDS.toNanos(millis), Long.MAX_VALUE / 4);
     }
 
     /** Prevents the action if it has not started, and drops the timer from its queue. Any thread. */
