@@ -8,5 +8,9 @@
  * implementation.
  */
 module aivi.concurrency {
+    // EffectRuntime registers an MBean per runtime so its fiber dump is reachable from JMX tools; the module
+    // is part of every standard JDK image.
+    requires java.management;
+
     exports aivi.concurrency;
 }

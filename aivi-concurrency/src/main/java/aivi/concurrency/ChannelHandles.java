@@ -41,7 +41,7 @@ final class ChannelHandles {
         @Override
         public <E> Effect<E, Unit> send(A value) {
             Objects.requireNonNull(value, "send: value must not be null (channels carry no nulls)");
-            return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
+            return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SEND, channel, () -> {
                 channel.send(value);
                 return Unit.UNIT;
             }));
@@ -50,7 +50,7 @@ final class ChannelHandles {
         @Override
         public <E> Effect<E, Result<ChannelError, Unit>> sendOrClosed(A value) {
             Objects.requireNonNull(value, "sendOrClosed: value must not be null (channels carry no nulls)");
-            return new Node.Prim<>(fiber -> fiber.blockFor(
+            return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SEND, channel,
                     () -> channel.sendOrClosed(value) ? OK_UNIT : CLOSED_UNIT));
         }
 
@@ -102,7 +102,7 @@ final class ChannelHandles {
 
         @Override
         public <E> Effect<E, Result<ChannelError, A>> recv() {
-            return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
+            return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.RECV, channel, () -> {
                 A v = channel.receiveOrNull();
                 return v != null ? Result.ok(v) : closed();
             }));

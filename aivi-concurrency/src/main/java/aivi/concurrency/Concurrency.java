@@ -277,20 +277,34 @@ public final class Concurrency {
         if (nanos <= 0) {
             return Effect.unit();
         }
+        Object what = new SleepOf(nanos); // what a dump shows; allocated once per effect, not per run
         return new Node.Prim<>(fiber -> {
             Clock clock = fiber.runtime.clock();
             long deadline = Durations.deadline(clock.nanoTime(), nanos);
-            for (;;) {
-                if (fiber.effectivelyCancelled()) {
-                    return RunLoop.cancelled();
+            boolean outermost = fiber.enterWait(FiberDump.Activity.SLEEP, what);
+            try {
+                for (;;) {
+                    if (fiber.effectivelyCancelled()) {
+                        return RunLoop.cancelled();
+                    }
+                    if (clock.nanoTime() - deadline >= 0) {
+                        return Exit.success(Unit.UNIT);
+                    }
+                    clock.parkUntil(SLEEP, deadline);
+                    Thread.interrupted(); // a wake-up only: the levels say whether we are cancelled
                 }
-                if (clock.nanoTime() - deadline >= 0) {
-                    return Exit.success(Unit.UNIT);
-                }
-                clock.parkUntil(SLEEP, deadline);
-                Thread.interrupted(); // a wake-up only: the levels say whether we are cancelled
+            } finally {
+                fiber.exitWait(outermost);
             }
         });
+    }
+
+    /** What a sleeping fiber waits on, as a dump shows it. */
+    private record SleepOf(long nanos) {
+        @Override
+        public String toString() {
+            return "of " + FiberDump.format(java.time.Duration.ofNanos(nanos));
+        }
     }
 
     /**
@@ -567,7 +581,7 @@ public final class Concurrency {
         if (cs.isEmpty()) {
             throw new IllegalArgumentException("Concurrency.select: needs at least one clause, was none");
         }
-        return new Node.Prim<>(fiber -> fiber.blockFor(
+        return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SELECT, cs,
                 () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.select(Selects.engine(cs)),
                         null)));
     }
@@ -609,7 +623,7 @@ public final class Concurrency {
                                                    Clause<? extends R>... clauses) {
         Objects.requireNonNull(onTimeout, "Concurrency.selectWithin: onTimeout must not be null");
         List<Clause<? extends R>> cs = clauseList(clauses, "Concurrency.selectWithin");
-        return new Node.Prim<>(fiber -> fiber.blockFor(
+        return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SELECT, cs,
                 () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.selectWithin(Selects.engine(cs),
                         Durations.millisToNanos(millis), fiber.runtime.clock()), onTimeout)));
     }

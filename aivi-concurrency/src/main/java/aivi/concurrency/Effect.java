@@ -108,6 +108,14 @@ public abstract sealed class Effect<E, A>
 
     private static final Effect<Object, Unit> UNIT = new Node.Succeed<>(Unit.UNIT);
 
+    /** What {@link #never()} waits on, for dumps. */
+    private static final Object NEVER = new Object() {
+        @Override
+        public String toString() {
+            return "forever (Effect.never)";
+        }
+    };
+
     /**
      * An effect that never completes; it ends only by cancellation.
      *
@@ -116,7 +124,7 @@ public abstract sealed class Effect<E, A>
      * @return the effect
      */
     public static <E, A> Effect<E, A> never() {
-        return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
+        return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SLEEP, NEVER, () -> {
             new java.util.concurrent.CountDownLatch(1).await(); // returns only by an interrupt
             throw new AssertionError("unreachable: a latch nobody counts down was released");
         }));
@@ -458,6 +466,34 @@ public abstract sealed class Effect<E, A>
      */
     public final <E2> Effect<E2, Exit<E, A>> exit() {
         return new Node.CaptureExit<>(this);
+    }
+
+    /**
+     * This effect on a fiber named {@code name}. As the effect of a new fiber ({@link Concurrency#spawn},
+     * {@link Scope#spawn}, {@link EffectRuntime#run}, a branch of {@code par}/{@code race} run on a new fiber),
+     * it names that fiber from its start: its virtual thread carries the name, and so do
+     * {@linkplain EffectRuntime#dump() fiber dumps} and the {@link Task#name()} of its task. Run inside an
+     * already running fiber, it renames that fiber while the effect runs and restores the previous name
+     * afterwards, whatever the outcome.
+     *
+     * <p>Blocks on nothing of its own; cancellation and outcomes are those of this effect. Names need not be
+     * unique.
+     *
+     * {@snippet :
+     * Effect<String, Unit> worker = Concurrency.<String>sleep(1_000).named("worker-1");
+     * Effect<String, Unit> main = Concurrency.scope(s -> s.spawn(worker).then(Effect.unit()));
+     * }
+     *
+     * @param name the name; not blank
+     * @return the effect
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public final Effect<E, A> named(String name) {
+        Objects.requireNonNull(name, "Effect.named: name must not be null");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("Effect.named: name must not be blank, was \"" + name + "\"");
+        }
+        return new Node.Prim<>(new Named<>(name, this));
     }
 
     // ------------------------------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 package aivi.concurrency;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,13 +35,32 @@ public final class EffectRuntime implements AutoCloseable {
     private final ScopeImpl detached;
     /** The shared timer queue of {@code timeoutWith}; its thread starts on first use. */
     final Timers timers;
+    /** The wait accounting of a {@link TestRuntime}'s runtime; {@code null} on every other runtime. */
+    final IdleTracker idle;
+    /** The root fibers running now ({@link #run} and its kin), for dumps and deadlock handling. */
+    private final Set<Fiber> roots = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private EffectRuntime(RuntimeConfig config) {
+    private EffectRuntime(RuntimeConfig config, boolean virtualTime) {
         this.config = config;
         this.threads = Thread.ofVirtual().name(config.fiberNamePrefix(), 1).factory();
         this.detached = new ScopeImpl(this, null, null, false);
         this.timers = new Timers(this);
+        this.idle = virtualTime ? new IdleTracker(this, (TestClock) config.clock()) : null;
+        if (!virtualTime) {
+            RuntimeMBean.add(this); // the process-wide MBean's dump() includes this runtime until close()
+        }
+    }
+
+    private EffectRuntime(RuntimeConfig config) {
+        this(config, false);
+    }
+
+    /** The runtime of a {@link TestRuntime}: moves {@code clock} by itself when every fiber waits. */
+    static EffectRuntime withVirtualTime(RuntimeConfig config) {
+        EffectRuntime rt = new EffectRuntime(config, true);
+        rt.idle.start();
+        return rt;
     }
 
     /**
@@ -111,6 +134,14 @@ public final class EffectRuntime implements AutoCloseable {
             root.awaitTerminationUninterruptibly();
             Thread.currentThread().interrupt();
         }
+        DeadlockException deadlock = root.deadlock;
+        if (deadlock != null) {
+            // A TestRuntime found the run deadlocked and cancelled it (see IdleTracker): report the deadlock.
+            if (root.exit instanceof Exit.Defect<?, ?> d && d.cause() != deadlock) {
+                deadlock.addSuppressed(d.cause());
+            }
+            return Exit.defect(deadlock);
+        }
         return (Exit<E, A>) root.exit;
     }
 
@@ -132,9 +163,71 @@ public final class EffectRuntime implements AutoCloseable {
             throw new IllegalStateException("EffectRuntime.run: the runtime is closed");
         }
         Fiber root = new Fiber(this, effect, null, null);
+        root.root = true;
+        roots.add(root); // removed by the fiber itself once it has terminated (rootEnded)
         fiberStarted();
         root.start();
         return root;
+    }
+
+    /** Called by a root fiber after it has terminated. */
+    void rootEnded(Fiber root) {
+        roots.remove(root);
+    }
+
+    /**
+     * Takes a snapshot of every live fiber of this runtime, as a tree that follows the scopes: root fibers
+     * (of {@link #run} and its kin) and detached fibers at the top, each fiber's children below it. See
+     * {@link FiberDump} for what each entry says and how it prints.
+     *
+     * <p>Blocks only briefly on the locks of the scopes it visits; the fibers run on meanwhile, so the dump
+     * is a best-effort picture. Never fails because of what the fibers do; callable from any thread, also
+     * from a fiber of this runtime (which then appears as {@code running}) and after {@link #close()}.
+     *
+     * <p>The same dump is available without code changes through JMX: the MBean
+     * {@code dev.aivi.concurrency:type=EffectRuntimes} on the platform MBean server has an operation
+     * {@code dump()} that returns the dumps of every open runtime (this one until {@link #close()}) as text,
+     * and an attribute {@code LiveFibers}. It is registered in the background when the first runtime is
+     * created; {@link TestRuntime}s are not included.
+     *
+     * {@snippet :
+     * try (EffectRuntime rt = EffectRuntime.create()) {
+     *     Effect<String, Unit> worker = Concurrency.<String>sleep(60_000).named("worker");
+     *     rt.run(Concurrency.scope(s -> s.spawn(worker).then(Effect.sync(() -> {
+     *         System.out.println(rt.dump()); // main, and "worker [waiting: sleep of 1 min 0 s for 0 ms]" below it
+     *         return Unit.UNIT;
+     *     }))));
+     * }
+     * }
+     *
+     * @return the snapshot
+     */
+    public FiberDump dump() {
+        long now = System.nanoTime();
+        List<FiberDump.Entry> top = new ArrayList<>();
+        for (Fiber f : roots) {
+            FiberDump.Entry e = f.dumpEntry(now);
+            if (e != null) {
+                top.add(e);
+            }
+        }
+        for (Fiber f : detached.children()) {
+            FiberDump.Entry e = f.dumpEntry(now);
+            if (e != null) {
+                top.add(e);
+            }
+        }
+        return new FiberDump(top);
+    }
+
+    /** The root fibers running now. */
+    Set<Fiber> roots() {
+        return roots;
+    }
+
+    /** The detached fibers running now. */
+    Fiber[] detachedFibers() {
+        return detached.children();
     }
 
     /**
@@ -160,6 +253,10 @@ public final class EffectRuntime implements AutoCloseable {
         closed = true;
         detached.close(Exit.success(Unit.UNIT));
         timers.close(); // its thread ends once the timers of fibers still running elsewhere are gone
+        if (idle != null) {
+            idle.close();
+        }
+        RuntimeMBean.remove(this);
     }
 
     // ------------------------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 package aivi.concurrency;
 
 import java.lang.invoke.MethodHandles;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -109,12 +112,14 @@ final class Fiber implements Runnable {
 
     private static final VarHandle WAITERS;
     private static final VarHandle LOCK;
+    private static final VarHandle WAIT_KIND;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             WAITERS = l.findVarHandle(Fiber.class, "waiters", Object.class);
             LOCK = l.findVarHandle(Fiber.class, "lock", ReentrantLock.class);
+            WAIT_KIND = l.findVarHandle(Fiber.class, "waitKind", FiberDump.Activity.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -152,6 +157,26 @@ final class Fiber implements Runnable {
     Fiber prevSibling;
     Fiber nextSibling;
 
+    /** A root fiber of {@link EffectRuntime#run} and its kin; set before {@link #start}. */
+    boolean root;
+    /** Set by a {@code TestRuntime} that found this root fiber's run deadlocked, before it cancels the run. */
+    volatile DeadlockException deadlock;
+
+    // Library waits (see "Library waits" above blockFor). waitKind is written only by the fiber thread,
+    // with release stores (WAIT_KIND.setRelease) after the plain stores of waitOn and waitSince, and read by
+    // dumps and the idle detector with acquire loads, so a reader that sees a kind sees what it waits on.
+    @SuppressWarnings("unused") // accessed through WAIT_KIND
+    private volatile FiberDump.Activity waitKind;
+    private Object waitOn;
+    private long waitSince;
+
+    /** The branches of {@code par}/{@code race} running on other fibers, innermost first; for dumps. */
+    private volatile Branches branches;
+
+    /** A {@code par}/{@code race}'s child fibers, linked to the enclosing ones on the same fiber. */
+    record Branches(Fiber[] kids, Branches outer) {
+    }
+
     Fiber(EffectRuntime runtime, Effect<?, ?> effect, ScopeImpl parent, Consumer<Exit<?, ?>> onDone) {
         this.runtime = runtime;
         this.effect = effect;
@@ -178,7 +203,15 @@ final class Fiber implements Runnable {
     /** Creates the thread and starts it; the runtime has already counted this fiber as live. */
     void start() {
         Thread t = runtime.newThread(this);
+        String name = Named.nameOf(effect);
+        if (name != null) {
+            t.setName(name);
+        }
         thread = t;
+        IdleTracker idle = runtime.idle;
+        if (idle != null) {
+            idle.participantStarted(this); // counted busy before it can run (see IdleTracker)
+        }
         t.start();
     }
 
@@ -213,6 +246,13 @@ final class Fiber implements Runnable {
             runtime.reportUnobserved("fiber completion callback failed", t);
         } finally {
             terminate();
+            if (root) {
+                runtime.rootEnded(this);
+            }
+            IdleTracker idle = runtime.idle;
+            if (idle != null) {
+                idle.participantEnded(this); // only now: every waiter this fiber woke is already unparked
+            }
         }
     }
 
@@ -372,6 +412,16 @@ final class Fiber implements Runnable {
         }
     }
 
+    /** Registers the child fibers of a {@code par}/{@code race} on this fiber, for dumps. Fiber thread only. */
+    void pushBranches(Fiber[] kids) {
+        branches = new Branches(kids, branches); // volatile store: a dump sees the array (its slots fill later)
+    }
+
+    /** Drops the innermost {@link #pushBranches} entry once its fibers have terminated. Fiber thread only. */
+    void popBranches() {
+        branches = branches.outer();
+    }
+
     // ---------------------------------------------------------------------------------------------------
     // Scopes
 
@@ -434,24 +484,86 @@ final class Fiber implements Runnable {
         T call() throws InterruptedException;
     }
 
+    // Library waits.
+    //
+    // Every wait of the library on a fiber (sleep, retry delays, join/await/cancel of a task, a par/race
+    // waiting for its branches, scope close and joinAll, send, recv, select, futures) runs between
+    // enterWait and exitWait, which record what the fiber waits on (kind, object, since when) for dumps and
+    // tell the runtime's IdleTracker, if it has one (a TestRuntime's), that the fiber stopped or resumed
+    // counting as busy. A fiber blocked anywhere else (real I/O, Thread.sleep, a JDK lock, user code) never
+    // declared a wait and so counts as busy: time on a TestRuntime stands still while it is blocked there.
+    //
+    // Cost on the hot path: two plain stores, one System.nanoTime() and one release store on entry, a
+    // release store and a plain store on exit, and a load of the final field runtime.idle that is null on
+    // every runtime but a TestRuntime's. No allocation, no shared write.
+    //
+    // Nesting: a wait started inside another (a wait inside a library callback) keeps the outer record;
+    // enterWait returns false and the matching exitWait does nothing.
+
+    /**
+     * Records that this fiber enters a library wait on {@code on}. Fiber thread only.
+     *
+     * @return whether this is the outermost wait (pass it to {@link #exitWait})
+     */
+    boolean enterWait(FiberDump.Activity kind, Object on) {
+        if (WAIT_KIND.getOpaque(this) != null) {
+            return false;
+        }
+        waitOn = on;
+        waitSince = System.nanoTime();
+        WAIT_KIND.setRelease(this, kind); // publishes waitOn and waitSince to readers that see the kind
+        IdleTracker idle = runtime.idle;
+        if (idle != null) {
+            idle.participantWaits();
+        }
+        return true;
+    }
+
+    /** Ends the wait {@link #enterWait} started, if it returned {@code true}. Fiber thread only. */
+    void exitWait(boolean outermost) {
+        if (!outermost) {
+            return;
+        }
+        IdleTracker idle = runtime.idle;
+        if (idle != null) {
+            idle.participantRuns(); // busy again before the record is cleared: never idle in between
+        }
+        WAIT_KIND.setRelease(this, null);
+        waitOn = null;
+    }
+
+    /** What this fiber waits on now, or {@code null} while it runs (acquire load). Any thread. */
+    FiberDump.Activity waitKind() {
+        return (FiberDump.Activity) WAIT_KIND.getAcquire(this);
+    }
+
     /**
      * Runs the blocking call {@code op} on this fiber until it returns, or until this fiber is effectively
      * cancelled: the one place where a library wait turns a wake-up into cancellation (ADR 0001). After an
      * interrupt the call is retried if this fiber is not cancelled (a stray interrupt; the throw cleared the
-     * flag), and ends {@code Cancelled} if it is. Fiber thread only.
+     * flag), and ends {@code Cancelled} if it is. The fiber counts as waiting on {@code kind} and {@code on}
+     * meanwhile (dumps, {@code TestRuntime}). Fiber thread only.
      *
+     * @param kind what kind of wait this is (never {@link FiberDump.Activity#RUNNING}); futures use
+     *             {@link FiberDump.Activity#FUTURE}
+     * @param on   what is waited on, shown in dumps (a channel, a task, a future), or {@code null}
      * @return {@code Success} with what {@code op} returned, or {@code Cancelled}
      */
-    <E, T> Exit<E, T> blockFor(Interruptible<T> op) {
-        for (;;) {
-            if (effectivelyCancelled()) {
-                return RunLoop.cancelled();
+    <E, T> Exit<E, T> blockFor(FiberDump.Activity kind, Object on, Interruptible<T> op) {
+        boolean outermost = enterWait(kind, on);
+        try {
+            for (;;) {
+                if (effectivelyCancelled()) {
+                    return RunLoop.cancelled();
+                }
+                try {
+                    return Exit.success(op.call());
+                } catch (InterruptedException e) {
+                    // the flag is now clear: loop to tell a cancellation from a stray interrupt
+                }
             }
-            try {
-                return Exit.success(op.call());
-            } catch (InterruptedException e) {
-                // the flag is now clear: loop to tell a cancellation from a stray interrupt
-            }
+        } finally {
+            exitWait(outermost);
         }
     }
 
@@ -461,19 +573,43 @@ final class Fiber implements Runnable {
      * {@link #blockFor} waiting on {@code target}, without allocating a lambda or an exit. Fiber thread only.
      */
     boolean blockUntilTerminated(Fiber target) {
-        for (;;) {
-            if (target.terminated()) {
-                return true;
+        if (target.terminated()) {
+            return true;
+        }
+        boolean outermost = enterWait(FiberDump.Activity.JOIN, target);
+        try {
+            for (;;) {
+                if (target.terminated()) {
+                    return true;
+                }
+                if (effectivelyCancelled()) {
+                    return false;
+                }
+                try {
+                    target.awaitTermination();
+                    return true;
+                } catch (InterruptedException e) {
+                    // the flag is now clear; a stray interrupt (not a cancellation of ours) just retries
+                }
             }
-            if (effectivelyCancelled()) {
-                return false;
-            }
-            try {
-                target.awaitTermination();
-                return true;
-            } catch (InterruptedException e) {
-                // the flag is now clear; a stray interrupt (not a cancellation of ours) just retries
-            }
+        } finally {
+            exitWait(outermost);
+        }
+    }
+
+    /**
+     * Blocks the calling fiber (this one) until {@code target} has terminated, ignoring cancellation; a join
+     * wait for dumps and {@code TestRuntime}. Fiber thread only.
+     */
+    void joinUninterruptibly(Fiber target) {
+        if (target.terminated()) {
+            return;
+        }
+        boolean outermost = enterWait(FiberDump.Activity.JOIN, target);
+        try {
+            target.awaitTerminationUninterruptibly();
+        } finally {
+            exitWait(outermost);
         }
     }
 
@@ -533,6 +669,81 @@ final class Fiber implements Runnable {
                 }
             }
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Dumps
+
+    /**
+     * This fiber and its live children as a dump entry, or {@code null} if it has terminated. Any thread.
+     * Reads the fiber-owned scope stack without synchronization: a scope opened or closed meanwhile may be
+     * missed or shown once more, which a best-effort snapshot allows; the scopes' child lists are read under
+     * their locks.
+     */
+    FiberDump.Entry dumpEntry(long now) {
+        if (terminated()) {
+            return null;
+        }
+        FiberDump.Activity kind = waitKind();
+        Object on = waitOn;
+        long since = waitSince;
+        List<FiberDump.Entry> children = new ArrayList<>();
+        ScopeImpl[] ss = scopes;
+        int n = Math.min(scopeCount, ss == null ? 0 : ss.length);
+        for (int i = 0; i < n; i++) {
+            addChildren(ss[i], now, children);
+        }
+        addChildren(rootScope, now, children);
+        for (Branches b = branches; b != null; b = b.outer()) {
+            for (Fiber k : b.kids()) {
+                FiberDump.Entry e = k == null ? null : k.dumpEntry(now);
+                if (e != null) {
+                    children.add(e);
+                }
+            }
+        }
+        Thread t = thread;
+        String name = t != null ? t.getName() : "unstarted fiber";
+        if (kind == null) {
+            return new FiberDump.Entry(name, FiberDump.Activity.RUNNING, "", Duration.ZERO, rootRegion.cancelled,
+                    children);
+        }
+        return new FiberDump.Entry(name, kind, describe(on), Duration.ofNanos(Math.max(0, now - since)),
+                rootRegion.cancelled, children);
+    }
+
+    private static void addChildren(ScopeImpl scope, long now, List<FiberDump.Entry> into) {
+        if (scope == null) {
+            return;
+        }
+        for (Fiber f : scope.children()) {
+            FiberDump.Entry e = f.dumpEntry(now);
+            if (e != null) {
+                into.add(e);
+            }
+        }
+    }
+
+    /** What a wait is on, in words, for dumps. */
+    private static String describe(Object on) {
+        if (on == null) {
+            return "";
+        }
+        if (on instanceof Fiber f) {
+            Thread t = f.thread;
+            return "on " + (t != null ? t.getName() : "an unstarted fiber");
+        }
+        if (on instanceof aivi.concurrency.internal.channel.Channel<?> c) {
+            return "on Channel@" + Integer.toHexString(System.identityHashCode(c))
+                    + c.toString().substring("Channel".length());
+        }
+        if (on instanceof List<?> clauses) {
+            return "over " + clauses.size() + (clauses.size() == 1 ? " clause" : " clauses");
+        }
+        if (on instanceof ScopeImpl sc) {
+            return "on " + sc;
+        }
+        return on.toString();
     }
 
     @Override

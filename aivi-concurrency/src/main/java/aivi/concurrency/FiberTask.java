@@ -53,7 +53,7 @@ final class FiberTask<E, A> implements Task<E, A> {
                 if (fiber.exit == null) {
                     fiber.cancel(); // a task whose outcome is published is finished: nothing to cancel
                 }
-                fiber.awaitTerminationUninterruptibly();
+                caller.joinUninterruptibly(fiber);
             }
             return Exit.success(Unit.UNIT);
         });

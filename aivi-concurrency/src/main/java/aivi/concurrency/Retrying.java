@@ -68,15 +68,20 @@ final class Retrying {
 
     /** Parks until {@code deadline} on {@code clock}; {@code false} if the fiber was cancelled first. */
     private static boolean await(Fiber fiber, Clock clock, long deadline) {
-        for (;;) {
-            if (fiber.effectivelyCancelled()) {
-                return false;
+        boolean outermost = fiber.enterWait(FiberDump.Activity.SLEEP, "(a retry delay)");
+        try {
+            for (;;) {
+                if (fiber.effectivelyCancelled()) {
+                    return false;
+                }
+                if (clock.nanoTime() - deadline >= 0) {
+                    return true;
+                }
+                clock.parkUntil(RETRY_DELAY, deadline);
+                Thread.interrupted(); // a wake-up only: the levels say whether we are cancelled
             }
-            if (clock.nanoTime() - deadline >= 0) {
-                return true;
-            }
-            clock.parkUntil(RETRY_DELAY, deadline);
-            Thread.interrupted(); // a wake-up only: the levels say whether we are cancelled
+        } finally {
+            fiber.exitWait(outermost);
         }
     }
 }

@@ -82,7 +82,7 @@ final class ScopeImpl implements Scope {
 
     @Override
     public <E> Effect<E, Unit> joinAll() {
-        return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
+        return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SCOPE, this, () -> {
             lock.lock();
             try {
                 while (running > 0) {
@@ -179,6 +179,8 @@ final class ScopeImpl implements Scope {
         for (Fiber f : children) {
             f.cancel();
         }
+        // A library wait of the owner fiber (dumps, TestRuntime); the detached scope closes on a plain thread.
+        boolean outermost = owner != null && children.length > 0 && owner.enterWait(FiberDump.Activity.SCOPE, this);
         lock.lock();
         try {
             while (running > 0) {
@@ -188,7 +190,26 @@ final class ScopeImpl implements Scope {
             return err != null ? err : body;
         } finally {
             lock.unlock();
+            if (outermost) {
+                owner.exitWait(true);
+            }
         }
+    }
+
+    /** The children running now, for dumps. Any thread. */
+    Fiber[] children() {
+        lock.lock();
+        try {
+            return snapshot();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        int n = activeChildren();
+        return "Scope[" + n + (n == 1 ? " child]" : " children]");
     }
 
     static Throwable toThrowable(Exit<?, ?> exit) {

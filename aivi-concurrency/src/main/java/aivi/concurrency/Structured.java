@@ -71,9 +71,20 @@ final class Structured {
         if (n == 0) {
             return Exit.success(List.of());
         }
+        Fiber[] kids = new Fiber[n - 1];
+        fiber.pushBranches(kids); // for dumps: the branches are this fiber's children
+        try {
+            return parAll(fiber, effects, kids);
+        } finally {
+            fiber.popBranches();
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Exit<Object, List<Object>> parAll(Fiber fiber, List<? extends Effect<?, ?>> effects, Fiber[] kids) {
+        int n = effects.size();
         Fiber.Region region = fiber.pushRegion();
         Errors errors = new Errors();
-        Fiber[] kids = new Fiber[n - 1];
         Runnable cancelAll = () -> {
             fiber.cancelRegion(region);
             for (Fiber k : kids) {
@@ -119,7 +130,7 @@ final class Structured {
         for (Fiber k : kids) {
             if (!fiber.blockUntilTerminated(k)) {
                 cancelAll.run();
-                awaitAll(kids);
+                awaitAll(fiber, kids);
                 break;
             }
         }
@@ -162,11 +173,22 @@ final class Structured {
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     static Exit<Object, Object> race(Fiber fiber, List<? extends Effect<?, ?>> effects, boolean successOnly) {
+        Fiber[] kids = new Fiber[effects.size() - 1];
+        fiber.pushBranches(kids); // for dumps: the branches are this fiber's children
+        try {
+            return race(fiber, effects, successOnly, kids);
+        } finally {
+            fiber.popBranches();
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Exit<Object, Object> race(Fiber fiber, List<? extends Effect<?, ?>> effects, boolean successOnly,
+                                             Fiber[] kids) {
         int n = effects.size();
         Fiber.Region region = fiber.pushRegion();
         AtomicReference<Exit> winner = new AtomicReference<>();
         AtomicInteger pending = new AtomicInteger(n);
-        Fiber[] kids = new Fiber[n - 1];
         Errors losers = new Errors();
         java.util.function.Consumer<Exit<?, ?>> onDone = exit -> {
             boolean last = pending.decrementAndGet() == 0;
@@ -211,7 +233,7 @@ final class Structured {
                 k.cancel();
             }
         }
-        awaitAll(kids);
+        awaitAll(fiber, kids);
         Exit w = winner.get();
         // raceSuccess ignores the failures of branches when one succeeds (that is its purpose)
         if (!successOnly || isError(w)) {
@@ -285,10 +307,10 @@ final class Structured {
         return child;
     }
 
-    private static void awaitAll(Fiber[] kids) {
+    private static void awaitAll(Fiber fiber, Fiber[] kids) {
         for (Fiber k : kids) {
             if (k != null) {
-                k.awaitTerminationUninterruptibly();
+                fiber.joinUninterruptibly(k);
             }
         }
     }

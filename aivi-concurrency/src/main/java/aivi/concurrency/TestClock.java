@@ -11,9 +11,12 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A {@link Clock} on virtual time for deterministic tests: time stands still until the test
- * {@linkplain #advance(Duration) advances} it, and every timed wait of the library (sleep, timeouts, retry
- * delays, timed selects) completes exactly when virtual time passes its deadline, in no real time.
+ * A {@link Clock} on virtual time for deterministic tests: every timed wait of the library (sleep, timeouts,
+ * retry delays, timed selects) completes exactly when virtual time passes its deadline, in no real time.
+ *
+ * <p>The easy way to use one is {@link TestRuntime}: its clock moves by itself, to the next deadline, as soon
+ * as every fiber waits. A {@code TestClock} given to an ordinary runtime instead stands still until someone
+ * {@linkplain #advance(Duration) advances} it:
  *
  * {@snippet :
  * TestClock clock = new TestClock();
@@ -26,14 +29,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * }
  *
  * <p>Virtual time starts at 0 ns; {@link #currentTimeMillis()} is the epoch plus virtual time. All methods
- * are thread-safe.
- *
- * <h2>Implementation overview</h2>
- * <p>A list of sleepers (thread and deadline) guarded by a lock. {@link #parkUntil} registers the calling
- * thread, parks, and deregisters; {@link #advance} moves the time under the lock and unparks every sleeper
- * whose deadline has passed. An unpark that lands before the sleeper parks is not lost: it leaves the
- * thread's permit set, so the park returns at once. The time is a volatile field written under the lock.
+ * are thread-safe; {@link #advance} happens-before the return of every wait it ends.
  */
+// Implementation overview.
+//
+// A list of sleepers (thread and deadline) guarded by a lock. parkUntil registers the calling thread, parks,
+// and deregisters; advance moves the time under the lock and unparks, after unlocking, every sleeper whose
+// deadline has passed. An unpark that lands before the sleeper parks is not lost: it leaves the thread's
+// permit set, so the park returns at once. The time is a volatile field written under the lock, so a reader
+// without the lock sees a time no later than the one a sleeper registered against.
+//
+// A sleeper is registered before it parks and deregistered only after its park returned, so a thread parked
+// here is always in the list: TestRuntime's idle detector (IdleTracker) relies on it when it reads the
+// earliest deadline while every participant is parked.
 public final class TestClock implements Clock {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition sleepersChanged = lock.newCondition();
@@ -98,10 +106,15 @@ public final class TestClock implements Clock {
         if (amount.isNegative()) {
             throw new IllegalArgumentException("TestClock.advance: amount must not be negative, was " + amount);
         }
+        moveTo(amount.toNanos(), false);
+    }
+
+    /** Moves the time to {@code t} (absolute) or by {@code t} (relative), then wakes the sleepers due. */
+    private void moveTo(long t, boolean absolute) {
         List<Thread> wake = new ArrayList<>();
         lock.lock();
         try {
-            long t = now + amount.toNanos();
+            t = absolute ? Math.max(t, now) : now + t;
             now = t;
             for (Iterator<Sleeper> it = sleepers.iterator(); it.hasNext(); ) {
                 Sleeper s = it.next();
@@ -112,8 +125,32 @@ public final class TestClock implements Clock {
         } finally {
             lock.unlock();
         }
-        for (Thread t : wake) {
-            LockSupport.unpark(t);
+        for (Thread th : wake) {
+            LockSupport.unpark(th);
+        }
+    }
+
+    /**
+     * Moves virtual time to {@code target} if it is later than now, waking the sleepers it passes; for the
+     * idle detector of a {@link TestRuntime}.
+     */
+    void advanceTo(long target) {
+        moveTo(target, true);
+    }
+
+    /** The earliest deadline of a sleeper other than {@code except}, or {@link Long#MAX_VALUE}. */
+    long nextDeadlineExcept(Thread except) {
+        lock.lock();
+        try {
+            long min = Long.MAX_VALUE;
+            for (Sleeper s : sleepers) {
+                if (s.thread != except) {
+                    min = Math.min(min, s.deadline);
+                }
+            }
+            return min;
+        } finally {
+            lock.unlock();
         }
     }
 

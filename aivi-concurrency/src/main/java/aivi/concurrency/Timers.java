@@ -72,6 +72,10 @@ final class Timers {
                 thread = Thread.ofVirtual().name(runtime.config().fiberNamePrefix() + "timer").unstarted(this::loop);
                 idle = false;
                 wakeAt = deadline;
+                IdleTracker tracker = runtime.idle;
+                if (tracker != null) {
+                    tracker.timerStarted(thread); // busy from now on, until it parks (see IdleTracker)
+                }
                 thread.start(); // the thread's first decision happens under the lock, after we release it
             } else if (idle || deadline - wakeAt < 0) {
                 idle = false;
@@ -133,6 +137,16 @@ final class Timers {
         }
     }
 
+    /** The earliest deadline of an armed timer, or {@link Long#MAX_VALUE} if none is armed. */
+    long nextDeadline() {
+        lock.lock();
+        try {
+            return size == 0 ? Long.MAX_VALUE : heap[0].deadline;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The number of armed timers; for tests and diagnostics. */
     int size() {
         lock.lock();
@@ -145,6 +159,7 @@ final class Timers {
 
     private void loop() {
         Clock clock = runtime.clock();
+        IdleTracker tracker = runtime.idle;
         for (;;) {
             Timer due = null;
             boolean parkIdle = false;
@@ -154,6 +169,9 @@ final class Timers {
                 if (size == 0) {
                     if (closed) {
                         thread = null;
+                        if (tracker != null) {
+                            tracker.timerEnded(Thread.currentThread());
+                        }
                         return;
                     }
                     idle = true;
@@ -181,10 +199,17 @@ final class Timers {
                     }
                 }
             } else {
+                // A library wait for the idle detector: parked, the timer thread does not count as busy.
+                if (tracker != null) {
+                    tracker.participantWaits();
+                }
                 if (parkIdle) {
                     LockSupport.park(this);
                 } else {
                     clock.parkUntil(this, parkUntil);
+                }
+                if (tracker != null) {
+                    tracker.participantRuns();
                 }
                 Thread.interrupted(); // nobody interrupts this thread on purpose; the heap says what to do
             }
