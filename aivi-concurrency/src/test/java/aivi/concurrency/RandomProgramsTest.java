@@ -22,8 +22,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * random delays on a {@link TestClock}, random typed failures and defects) and checks each against a
  * sequential reference model.
  *
- * <p><b>Determinism.</b> {@link VirtualTime} advances the clock only when no virtual thread can run, so the
- * program's events happen in virtual-time order, and events at different instants never race. The model
+ * <p><b>Determinism.</b> The programs run on a {@link TestRuntime}, which advances the clock only when every
+ * fiber waits in a library wait, so the program's events happen in virtual-time order, and events at
+ * different instants never race: each of the 10,000 programs must end at the model's virtual time on every
+ * run. The model
  * ({@link Model}) simulates a program in virtual time: each node, started at {@code t0} and cancelled by its
  * surroundings at {@code tc}, ends with an outcome at some instant. When two events that decide an outcome
  * fall on the same instant (a failure and a cancellation, two branches of a race), their order is up to the

@@ -1,17 +1,18 @@
 package aivi.concurrency;
 
 /**
- * A runtime on a {@link TestClock} whose unobserved errors are kept, run by {@link VirtualTime}. Closing it
- * first asserts that no fiber of it is alive.
+ * A {@link TestRuntime} whose unobserved errors are kept. Closing it first asserts that no fiber of it is
+ * alive.
  */
 final class VirtualRuntime implements AutoCloseable {
-    final TestClock clock = new TestClock();
     final ReportedErrors reported = new ReportedErrors();
-    final EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock).withErrorHandler(reported));
+    final TestRuntime test = TestRuntime.create(RuntimeConfig.defaults().withErrorHandler(reported));
+    final TestClock clock = test.clock();
+    final EffectRuntime rt = test.runtime();
 
-    /** Runs {@code effect} to its end on virtual time; see {@link VirtualTime}. */
+    /** Runs {@code effect} to its end on virtual time that moves by itself. */
     <E, A> Exit<E, A> run(Effect<E, A> effect) {
-        return VirtualTime.run(rt, clock, effect);
+        return test.run(effect);
     }
 
     /** The virtual time in milliseconds. */
@@ -29,7 +30,7 @@ final class VirtualRuntime implements AutoCloseable {
         try {
             NoLeakedFibers.assertNoLiveFibers(rt);
         } finally {
-            rt.close();
+            test.close();
         }
     }
 }
