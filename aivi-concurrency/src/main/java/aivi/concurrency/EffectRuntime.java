@@ -130,6 +130,10 @@ public final class EffectRuntime implements AutoCloseable {
         try {
             root.awaitTermination();
         } catch (InterruptedException e) {
+            if (root.abandoned) {
+                // Interrupted by the TestRuntime's idle detector: the deadlock outlived the cancel.
+                return Exit.defect(root.deadlock);
+            }
             root.cancel();
             root.awaitTerminationUninterruptibly();
             Thread.currentThread().interrupt();
@@ -164,6 +168,9 @@ public final class EffectRuntime implements AutoCloseable {
         }
         Fiber root = new Fiber(this, effect, null, null);
         root.root = true;
+        if (idle != null) {
+            root.runCaller = Thread.currentThread(); // see Fiber.abandoned
+        }
         roots.add(root); // removed by the fiber itself once it has terminated (rootEnded)
         fiberStarted();
         root.start();

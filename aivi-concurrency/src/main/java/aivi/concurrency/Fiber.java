@@ -161,6 +161,14 @@ final class Fiber implements Runnable {
     boolean root;
     /** Set by a {@code TestRuntime} that found this root fiber's run deadlocked, before it cancels the run. */
     volatile DeadlockException deadlock;
+    /**
+     * Set by a {@code TestRuntime} when the run stayed deadlocked after the cancel (its fibers wait inside
+     * uncancellable regions): the caller of {@code run} stops waiting for them. Then {@link #runCaller} is
+     * interrupted.
+     */
+    volatile boolean abandoned;
+    /** The thread waiting in {@code EffectRuntime.run} for this root, on a {@code TestRuntime}'s runtime only. */
+    volatile Thread runCaller;
 
     // Library waits (see "Library waits" above blockFor). waitKind is written only by the fiber thread,
     // with release stores (WAIT_KIND.setRelease) after the plain stores of waitOn and waitSince, and read by

@@ -53,7 +53,9 @@ import java.util.concurrent.locks.LockSupport;
 //      deadlock: take the dump, mark
 //      every running root fiber with a DeadlockException carrying it (EffectRuntime.run then returns
 //      Exit.Defect with it), and cancel every root and detached fiber; the runs return once their fibers
-//      have terminated.
+//      have terminated. If the same runs are found deadlocked again (their fibers wait inside uncancellable
+//      regions, so the cancel could not reach them), interrupt each run's caller, which then returns the
+//      DeadlockException at once, with the fibers left behind noted as suppressed: nothing hangs.
 //
 // Races considered. (a) A fiber woken at the same instant another parks: the waker is busy when it wakes
 // (I1); the woken fiber reads as runnable at once (I2) and stays so until it parks again or leaves its wait,
@@ -172,11 +174,17 @@ final class IdleTracker {
                 clock.advanceTo(deadline);
                 continue;
             }
-            handled = w;
-            if (!waitsOnFuture()) {
+            // A cancel that reaches a fiber wakes it and changes the word; a second verdict on the same word
+            // means the cancel reached nobody (uncancellable waits), and deadlock() then abandons the runs.
+            if (waitsOnFuture()) {
+                handled = w;
+            } else {
                 try {
-                    deadlock();
+                    if (deadlock()) {
+                        handled = w;
+                    }
                 } catch (Throwable t) {
+                    handled = w;
                     runtime.reportUnobserved("the TestRuntime's deadlock handling failed", t);
                 }
             }
@@ -227,8 +235,20 @@ final class IdleTracker {
         return false;
     }
 
-    private void deadlock() {
+    /**
+     * Step 4: cancels the deadlocked runs, or abandons them if they were already cancelled; returns whether
+     * this idle moment needs no further verdict (abandoned).
+     */
+    private boolean deadlock() {
         FiberDump dump = runtime.dump();
+        boolean fresh = false;
+        for (Fiber r : runtime.roots()) {
+            fresh |= r.deadlock == null;
+        }
+        if (!fresh) {
+            abandon(dump);
+            return true;
+        }
         DeadlockException ex = new DeadlockException("deadlock at " + FiberDump.format(Duration.ofNanos(clock.nanoTime()))
                 + " of virtual time: every fiber waits in the library and no deadline is left"
                 + " (all of them are cancelled now):\n" + dump, dump);
@@ -240,6 +260,25 @@ final class IdleTracker {
         }
         for (Fiber f : runtime.detachedFibers()) {
             f.cancel();
+        }
+        return false;
+    }
+
+    /**
+     * The runs stayed deadlocked after their cancel: their fibers wait inside uncancellable regions and can
+     * never end. Rather than hang, each run's caller stops waiting (the fibers are left behind, and the
+     * deadlock says so).
+     */
+    private void abandon(FiberDump dump) {
+        for (Fiber r : runtime.roots()) {
+            Thread caller = r.runCaller;
+            if (r.deadlock != null && !r.abandoned && caller != null) {
+                r.deadlock.addSuppressed(new IllegalStateException("the deadlocked fibers could not be cancelled "
+                        + "(they wait inside uncancellable regions); the run stopped waiting for them and left "
+                        + "them behind:\n" + dump));
+                r.abandoned = true; // before the interrupt: EffectRuntime.run reads it when interrupted
+                caller.interrupt();
+            }
         }
     }
 

@@ -123,6 +123,24 @@ class DeadlockTest {
 
     @Test
     @Timeout(10)
+    void aDeadlockInsideAnUncancellableRegionStillEndsTheRunAndSaysWhatItLeftBehind() {
+        long start = System.nanoTime();
+        try (TestRuntime rt = TestRuntime.create()) {
+            Exit<String, ?> exit = rt.run(Concurrency.<String, String>make()
+                    .flatMap(ch -> ch.second().<String>recv()).uncancellable().named("stubborn"));
+            assertThat(exit).isInstanceOf(Exit.Defect.class);
+            Throwable cause = ((Exit.Defect<?, ?>) exit).cause();
+            assertThat(cause).isInstanceOf(DeadlockException.class).hasMessageContaining("stubborn [waiting: recv");
+            assertThat(cause.getSuppressed()).hasSize(1);
+            assertThat(cause.getSuppressed()[0]).hasMessageContaining("could not be cancelled")
+                    .hasMessageContaining("stubborn [waiting: recv");
+            assertThat(rt.runtime().liveFibers()).as("the uncancellable fiber is left behind").isEqualTo(1);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WITHIN);
+    }
+
+    @Test
+    @Timeout(10)
     void theRuntimeStaysUsableAfterADeadlock() {
         try (TestRuntime rt = TestRuntime.create()) {
             assertThat(rt.run(Effect.<String, Unit>never())).isInstanceOf(Exit.Defect.class);
