@@ -9,11 +9,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,20 +17,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link Concurrency#retry(Schedule, Effect)} (and the seed's {@link Concurrency#retry(int, Effect)}) on a
- * runtime: attempts, outcomes, and every delay observed on a {@link TestClock} in no real time.
+ * runtime: attempts, outcomes, and every delay observed on a {@link TestRuntime}'s virtual clock in no real
+ * time.
  */
 @ExtendWith(NoLeakedFibers.class)
 @Timeout(60)
 class RetryTest {
 
-    /** The generous real-time bound of every wait for a fiber to reach a point. */
-    private static final Duration WAIT = Duration.ofSeconds(20);
     private static final long MS = 1_000_000L;
 
-    /** An effect that counts its runs, announces each start, and fails with "e1", "e2", ... */
+    /** An effect that counts its runs and fails with "e1", "e2", ... */
     private static final class Flaky {
         final AtomicInteger runs = new AtomicInteger();
-        final BlockingQueue<Integer> started = new LinkedBlockingQueue<>();
 
         /** Fails on every run. */
         Effect<String, Integer> alwaysFailing() {
@@ -43,70 +37,34 @@ class RetryTest {
 
         /** Fails until run {@code n}, which succeeds with {@code n}. */
         Effect<String, Integer> succeedingOnRun(int n) {
-            return Effect.<String, Integer>sync(() -> {
-                int run = runs.incrementAndGet();
-                started.add(run);
-                return run;
-            }).flatMap(run -> run >= n ? Effect.succeed(run) : Effect.fail("e" + run));
+            return Effect.<String, Integer>sync(runs::incrementAndGet)
+                    .flatMap(run -> run >= n ? Effect.succeed(run) : Effect.fail("e" + run));
         }
-
-        /** Announces its start, then sleeps {@code millis} on the runtime's clock, then fails. */
-        Effect<String, Integer> failingAfter(long millis) {
-            return Effect.<String, Integer>sync(() -> {
-                int run = runs.incrementAndGet();
-                started.add(run);
-                return run;
-            }).flatMap(run -> Concurrency.<String>sleep(millis).then(Effect.fail("e" + run)));
-        }
-
-        int awaitStart() throws InterruptedException {
-            Integer run = started.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertThat(run).as("an attempt started within " + WAIT).isNotNull();
-            return run;
-        }
-    }
-
-    /** Runs an effect on a runtime from a background virtual thread, so the test can drive the clock. */
-    private static <E, A> CompletableFuture<Exit<E, A>> runInBackground(EffectRuntime rt, Effect<E, A> effect,
-                                                                        Thread[] runner) {
-        CompletableFuture<Exit<E, A>> result = new CompletableFuture<>();
-        runner[0] = Thread.ofVirtual().name("retry-test-runner").start(() -> result.complete(rt.run(effect)));
-        return result;
-    }
-
-    private static <E, A> Exit<E, A> await(CompletableFuture<Exit<E, A>> result) throws Exception {
-        return result.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
     /**
-     * Runs an always-failing effect under {@code schedule} on a {@link TestClock} and checks that the retry
-     * waits exactly {@code expectedNanos[i]} of virtual time after attempt {@code i + 1}, starting no attempt
-     * early, and finally fails with the last error after {@code expectedNanos.length + 1} runs.
+     * Runs an always-failing effect under {@code schedule} on a {@link TestRuntime} and checks that attempt
+     * {@code i + 2} starts exactly {@code expectedNanos[i]} of virtual time after attempt {@code i + 1} (none
+     * early, none late), and that the retry fails with the last error after {@code expectedNanos.length + 1}
+     * runs.
      */
-    private static void assertDelays(Schedule<? super String> schedule, long... expectedNanos) throws Exception {
-        TestClock clock = new TestClock();
-        try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock))) {
-            Flaky flaky = new Flaky();
-            CompletableFuture<Exit<String, Integer>> result =
-                    runInBackground(rt, Concurrency.retry(schedule, flaky.alwaysFailing()), new Thread[1]);
-            for (int i = 0; i < expectedNanos.length; i++) {
-                assertThat(flaky.awaitStart()).isEqualTo(i + 1);
-                long delay = expectedNanos[i];
-                if (delay > 0) {
-                    clock.awaitSleepers(1, WAIT);
-                    assertThat(clock.nextDeadline() - clock.nanoTime()).as("delay after attempt %d", i + 1)
-                            .isEqualTo(delay);
-                    clock.advance(Duration.ofNanos(delay - 1));
-                    assertThat(clock.sleepers()).as("still waiting 1 ns before the deadline").isEqualTo(1);
-                    assertThat(flaky.runs).hasValue(i + 1);
-                    clock.advance(Duration.ofNanos(1));
-                }
+    private static void assertDelays(Schedule<? super String> schedule, long... expectedNanos) {
+        try (TestRuntime rt = TestRuntime.create()) {
+            List<Long> startedAt = new CopyOnWriteArrayList<>();
+            Effect<String, Integer> failing = Effect.suspend(() -> {
+                startedAt.add(rt.clock().nanoTime());
+                return Effect.fail("e" + startedAt.size());
+            });
+            assertThat(rt.run(Concurrency.retry(schedule, failing)))
+                    .isEqualTo(Exit.failure("e" + (expectedNanos.length + 1)));
+            assertThat(startedAt).hasSize(expectedNanos.length + 1);
+            long[] gaps = new long[expectedNanos.length];
+            for (int i = 0; i < gaps.length; i++) {
+                gaps[i] = startedAt.get(i + 1) - startedAt.get(i);
             }
-            assertThat(flaky.awaitStart()).isEqualTo(expectedNanos.length + 1);
-            assertThat(await(result)).isEqualTo(Exit.failure("e" + (expectedNanos.length + 1)));
-            assertThat(flaky.runs).hasValue(expectedNanos.length + 1);
-            assertThat(clock.nanoTime()).isEqualTo(java.util.Arrays.stream(expectedNanos).sum());
-            NoLeakedFibers.assertNoLiveFibers(rt);
+            assertThat(gaps).as("virtual time between attempts").containsExactly(expectedNanos);
+            assertThat(rt.clock().nanoTime()).isEqualTo(java.util.Arrays.stream(expectedNanos).sum());
+            NoLeakedFibers.assertNoLiveFibers(rt.runtime());
         }
     }
 
@@ -255,35 +213,35 @@ class RetryTest {
     // delays on the runtime's clock
 
     @Test
-    void immediateNeverWaitsOnTheClock() throws Exception {
+    void immediateNeverWaitsOnTheClock() {
         assertDelays(Schedule.immediate().maxAttempts(4), 0, 0, 0);
     }
 
     @Test
-    void fixedDelayWaitsTheSameTimeOnTheRuntimeClock() throws Exception {
+    void fixedDelayWaitsTheSameTimeOnTheRuntimeClock() {
         assertDelays(Schedule.fixedDelay(Duration.ofMillis(100)).maxAttempts(4), 100 * MS, 100 * MS, 100 * MS);
     }
 
     @Test
-    void exponentialDoublesTheDelayOnTheRuntimeClock() throws Exception {
+    void exponentialDoublesTheDelayOnTheRuntimeClock() {
         assertDelays(Schedule.exponential(Duration.ofMillis(100)).maxAttempts(5),
                 100 * MS, 200 * MS, 400 * MS, 800 * MS);
     }
 
     @Test
-    void exponentialWithAFactorOnTheRuntimeClock() throws Exception {
+    void exponentialWithAFactorOnTheRuntimeClock() {
         assertDelays(Schedule.exponential(Duration.ofSeconds(1), 3).maxAttempts(4),
                 1_000 * MS, 3_000 * MS, 9_000 * MS);
     }
 
     @Test
-    void maxDelayCapsTheBackoffOnTheRuntimeClock() throws Exception {
+    void maxDelayCapsTheBackoffOnTheRuntimeClock() {
         assertDelays(Schedule.exponential(Duration.ofMillis(100)).maxDelay(Duration.ofMillis(250)).maxAttempts(5),
                 100 * MS, 200 * MS, 250 * MS, 250 * MS);
     }
 
     @Test
-    void seededJitterGivesReproducibleDelaysWithinBoundsOnTheRuntimeClock() throws Exception {
+    void seededJitterGivesReproducibleDelaysWithinBoundsOnTheRuntimeClock() {
         SplittableRandom reference = new SplittableRandom(11);
         long[] expected = new long[5];
         for (int i = 0; i < expected.length; i++) {
@@ -296,94 +254,66 @@ class RetryTest {
     }
 
     @Test
-    void maxElapsedEndsTheRetryBeforeAnAttemptWouldStartTooLate() throws Exception {
+    void maxElapsedEndsTheRetryBeforeAnAttemptWouldStartTooLate() {
         // 1 s, 2 s, then 3 s elapsed + 4 s > 5 s: three runs, no wait after the last one
         assertDelays(Schedule.exponential(Duration.ofSeconds(1)).maxElapsed(Duration.ofSeconds(5)),
                 1_000 * MS, 2_000 * MS);
     }
 
     @Test
-    void maxElapsedCountsTheAttemptsOwnTimeAndOnRetryReportsEachRetry() throws Exception {
-        TestClock clock = new TestClock();
-        try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock))) {
-            Flaky flaky = new Flaky();
-            BlockingQueue<Schedule.RetryEvent<String>> retries = new LinkedBlockingQueue<>();
-            Effect<String, Integer> slow = flaky.failingAfter(2_000);
+    void maxElapsedCountsTheAttemptsOwnTimeAndOnRetryReportsEachRetry() {
+        try (TestRuntime rt = TestRuntime.create()) {
+            List<Long> startedAtMs = new CopyOnWriteArrayList<>();
+            List<Schedule.RetryEvent<String>> retries = new CopyOnWriteArrayList<>();
+            Effect<String, Integer> slow = Effect.suspend(() -> { // each attempt takes 2 s, then fails
+                startedAtMs.add(rt.clock().nanoTime() / MS);
+                int run = startedAtMs.size();
+                return Concurrency.<String>sleep(2_000).then(Effect.fail("e" + run));
+            });
             Schedule<String> schedule = Schedule.fixedDelay(Duration.ofSeconds(1)).maxElapsed(Duration.ofSeconds(6))
                     .onRetry(r -> Effect.sync(() -> retries.add(r)));
-            CompletableFuture<Exit<String, Integer>> result =
-                    runInBackground(rt, Concurrency.retry(schedule, slow), new Thread[1]);
-
-            // attempt 1 runs 0..2 s; fails at 2 s; 2 + 1 <= 6: retry at 3 s
-            assertThat(flaky.awaitStart()).isEqualTo(1);
-            clock.awaitSleepers(1, WAIT);
-            assertThat(clock.nextDeadline()).isEqualTo(2_000 * MS);
-            clock.advance(Duration.ofSeconds(2));
-            assertThat(retries.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(new Schedule.RetryEvent<>(
-                    1, "e1", Duration.ofSeconds(1), Duration.ofSeconds(2)));
-            clock.awaitSleepers(1, WAIT);
-            assertThat(clock.nextDeadline()).isEqualTo(3_000 * MS);
-            clock.advance(Duration.ofSeconds(1));
-
-            // attempt 2 runs 3..5 s; fails at 5 s; 5 + 1 <= 6: retry at 6 s
-            assertThat(flaky.awaitStart()).isEqualTo(2);
-            clock.awaitSleepers(1, WAIT);
-            assertThat(clock.nextDeadline()).isEqualTo(5_000 * MS);
-            clock.advance(Duration.ofSeconds(2));
-            assertThat(retries.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(new Schedule.RetryEvent<>(
-                    2, "e2", Duration.ofSeconds(1), Duration.ofSeconds(5)));
-            clock.awaitSleepers(1, WAIT);
-            assertThat(clock.nextDeadline()).isEqualTo(6_000 * MS);
-            clock.advance(Duration.ofSeconds(1));
-
-            // attempt 3 runs 6..8 s; fails at 8 s; 8 + 1 > 6: fails with e3 at once, without waiting
-            assertThat(flaky.awaitStart()).isEqualTo(3);
-            clock.awaitSleepers(1, WAIT);
-            assertThat(clock.nextDeadline()).isEqualTo(8_000 * MS);
-            clock.advance(Duration.ofSeconds(2));
-            assertThat(await(result)).isEqualTo(Exit.failure("e3"));
-            assertThat(retries).isEmpty();
-            assertThat(clock.nanoTime()).isEqualTo(8_000 * MS);
-            NoLeakedFibers.assertNoLiveFibers(rt);
+            // attempt 1 runs 0..2 s, fails; 2 + 1 <= 6: retry at 3 s. Attempt 2 runs 3..5 s; 5 + 1 <= 6: retry
+            // at 6 s. Attempt 3 runs 6..8 s; 8 + 1 > 6: fails with e3 at once, without waiting.
+            assertThat(rt.run(Concurrency.retry(schedule, slow))).isEqualTo(Exit.failure("e3"));
+            assertThat(startedAtMs).containsExactly(0L, 3_000L, 6_000L);
+            assertThat(retries).containsExactly(
+                    new Schedule.RetryEvent<>(1, "e1", Duration.ofSeconds(1), Duration.ofSeconds(2)),
+                    new Schedule.RetryEvent<>(2, "e2", Duration.ofSeconds(1), Duration.ofSeconds(5)));
+            assertThat(rt.clock().nanoTime()).isEqualTo(8_000 * MS);
+            NoLeakedFibers.assertNoLiveFibers(rt.runtime());
         }
     }
 
     @Test
-    void cancellingDuringADelayEndsTheRetryPromptlyWithoutAnotherAttempt() throws Exception {
-        TestClock clock = new TestClock();
-        try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock))) {
+    void cancellingDuringADelayEndsTheRetryPromptlyWithoutAnotherAttempt() {
+        try (TestRuntime rt = TestRuntime.create()) {
             Flaky flaky = new Flaky();
-            Thread[] runner = new Thread[1];
-            CompletableFuture<Exit<String, Integer>> result = runInBackground(rt,
-                    Concurrency.retry(Schedule.fixedDelay(Duration.ofHours(1)), flaky.alwaysFailing()), runner);
-            assertThat(flaky.awaitStart()).isEqualTo(1);
-            clock.awaitSleepers(1, WAIT);
-            runner[0].interrupt(); // EffectRuntime.run cancels the root fiber when its caller is interrupted
-            assertThat(await(result)).isEqualTo(Exit.cancelled());
-            assertThat(clock.sleepers()).isZero();
-            clock.advance(Duration.ofHours(2));
+            // the timeout cancels the retry half-way through its one-hour delay
+            Exit<String, Integer> exit = rt.run(Concurrency.timeoutWith(Duration.ofMinutes(30).toMillis(), "timeout",
+                    Concurrency.retry(Schedule.fixedDelay(Duration.ofHours(1)), flaky.alwaysFailing())));
+            assertThat(exit).isEqualTo(Exit.failure("timeout"));
             assertThat(flaky.runs).hasValue(1);
-            assertThat(clock.nanoTime()).isEqualTo(Duration.ofHours(2).toNanos());
-            NoLeakedFibers.assertNoLiveFibers(rt);
+            assertThat(rt.clock().nanoTime()).isEqualTo(Duration.ofMinutes(30).toNanos());
+            assertThat(rt.clock().sleepers()).isZero();
+            NoLeakedFibers.assertNoLiveFibers(rt.runtime());
         }
     }
 
     @Test
-    void cancellingTheRetryingTaskStopsItDuringADelay() throws Exception {
-        TestClock clock = new TestClock();
-        try (EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withClock(clock))) {
+    void cancellingTheRetryingTaskStopsItDuringADelay() {
+        try (TestRuntime rt = TestRuntime.create()) {
             Flaky flaky = new Flaky();
             Effect<String, Boolean> program = Effect.gen(d -> {
                 Task<String, Integer> t = d.await(Concurrency.spawn(
                         Concurrency.retry(Schedule.exponential(Duration.ofMinutes(1)), flaky.alwaysFailing())));
-                clock.awaitSleepers(1, WAIT); // the task waits after its first attempt
+                d.await(Concurrency.sleep(30_000)); // the task waits its first one-minute delay meanwhile
                 d.await(t.cancel());
                 return d.await(t.isCancelled());
             });
             assertThat(rt.run(program)).isEqualTo(Exit.success(true));
             assertThat(flaky.runs).hasValue(1);
-            assertThat(clock.sleepers()).isZero();
-            NoLeakedFibers.assertNoLiveFibers(rt);
+            assertThat(rt.clock().nanoTime()).isEqualTo(Duration.ofSeconds(30).toNanos());
+            NoLeakedFibers.assertNoLiveFibers(rt.runtime());
         }
     }
 

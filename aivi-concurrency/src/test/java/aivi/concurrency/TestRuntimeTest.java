@@ -160,6 +160,61 @@ class TestRuntimeTest {
     }
 
     @Test
+    void handOffsNeverLetTimeJumpWhileAnotherFiberSleeps() {
+        // Every hand-off wakes a receiver at the instant the sender parks: if the detector took that moment
+        // for idleness, the sleeper's 1 ms would pass before the ping-pong ends.
+        try (TestRuntime rt = TestRuntime.create()) {
+            for (int round = 0; round < 20; round++) {
+                long start = rt.clock().nanoTime();
+                Exit<String, Pair<Long, Long>> exit = rt.run(Concurrency.<String, Integer>makeBounded(0).flatMap(ping ->
+                        Concurrency.<String, Integer>makeBounded(0).flatMap(pong -> Concurrency.par(
+                                Concurrency.par(
+                                        Effect.<String, Unit>gen(d -> {
+                                            for (int i = 0; i < 200; i++) {
+                                                d.await(ping.first().send(i));
+                                                d.await(pong.second().recv());
+                                            }
+                                            return Unit.UNIT;
+                                        }),
+                                        Effect.<String, Unit>gen(d -> {
+                                            for (int i = 0; i < 200; i++) {
+                                                d.await(ping.second().recv());
+                                                d.await(pong.first().send(i));
+                                            }
+                                            return Unit.UNIT;
+                                        })).then(Effect.sync(() -> rt.clock().nanoTime() - start)),
+                                fx.sleep(1).then(Effect.sync(() -> rt.clock().nanoTime() - start))))));
+                assertThat(exit).as("round " + round).isEqualTo(Exit.success(new Pair<>(0L, 1_000_000L)));
+            }
+        }
+    }
+
+    @Test
+    void timersFiringAsTheClockAdvancesDecideEveryTimeoutAtItsExactInstant() {
+        // 300 fibers with timeouts and sleeps on nearby deadlines: each timer fires while the clock is being
+        // advanced for others. Each outcome and its instant follow from the numbers alone.
+        int n = 300;
+        try (TestRuntime rt = TestRuntime.create()) {
+            List<Effect<String, String>> all = new ArrayList<>();
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                long limit = 1 + (i * 7L) % 13;
+                long work = 1 + (i * 5L) % 11;
+                if (limit == work) {
+                    work++; // equal deadlines race by design; keep every case decided
+                }
+                Effect<String, String> timed = Concurrency.timeoutWith(limit, "timeout",
+                        fx.sleep(work).as("done"));
+                all.add(timed.<String>exit().map(e -> e + "@" + rt.clock().nanoTime() / 1_000_000L));
+                expected.add((work < limit ? Exit.success("done") : Exit.failure("timeout")) + "@"
+                        + Math.min(work, limit));
+            }
+            Exit<String, List<String>> exit = rt.run(Concurrency.parAll(all));
+            assertThat(exit).isEqualTo(Exit.success(expected));
+        }
+    }
+
+    @Test
     void theRuntimeFibersAreNamedAfterTheTestPrefix() {
         try (TestRuntime rt = TestRuntime.create()) {
             String name = rt.runOrThrow(Effect.sync(() -> Thread.currentThread().getName()));
