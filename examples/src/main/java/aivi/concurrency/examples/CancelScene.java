@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Scene 6, cancellation: a scope runs three downloads (the third one split into two parts with {@code par}),
  * each holding a connection acquired with {@code acquireRelease}. Once every part has fetched its first chunk,
- * the task running the scope is cancelled mid-flight. Every finalizer reports as it runs (inner ones before
- * outer ones), and {@code cancel} returns only after all of them have run.
+ * the task running the scope is cancelled mid-flight, after printing the runtime's fiber dump (the scope tree
+ * of named fibers and what each waits on). Every finalizer reports as it runs (inner ones before outer ones),
+ * and {@code cancel} returns only after all of them have run.
  */
 final class CancelScene {
     /** Download parts that report their first chunk: downloads 1 and 2, and the two halves of download 3. */
@@ -28,11 +29,16 @@ final class CancelScene {
         AtomicInteger finalizers = new AtomicInteger();
         Effect<ApiError, Pair<Sender<String>, Receiver<String>>> firstChunks = Concurrency.make();
         return firstChunks.flatMap(ch -> Effect.gen(d -> {
-            Task<ApiError, Unit> downloads = d.await(Concurrency.spawn(downloads(ctx, t, finalizers, ch.first())));
+            Task<ApiError, Unit> downloads = d.await(Concurrency.spawn(
+                    downloads(ctx, t, finalizers, ch.first()).named("downloads")));
             for (int i = 0; i < PARTS; i++) {
                 d.await(Concurrency.recv(ch.second())); // wait until every part is mid-flight
             }
-            t.print("every download is mid-flight: cancelling the task that runs the scope");
+            t.print("every download is mid-flight; the runtime's fiber dump (EffectRuntime.dump()):");
+            for (String line : ctx.runtime().dump().toString().lines().toList()) {
+                t.print("  | " + line);
+            }
+            t.print("cancelling the task that runs the scope");
             d.await(downloads.cancel());
             boolean cancelled = d.await(downloads.isCancelled());
             t.print("cancel returned after " + finalizers.get() + " finalizers ran; isCancelled() = " + cancelled);
@@ -58,7 +64,7 @@ final class CancelScene {
                 t.log("download " + id + ": connection opened").as(id),
                 conn -> Effect.suspend(() -> finalizer(t, finalizers, "download " + id
                         + ": release closed the connection after " + chunks.get() + " chunks")),
-                conn -> chunks(ctx, id, chunks, firstChunks));
+                conn -> chunks(ctx, id, chunks, firstChunks)).named("download-" + id);
     }
 
     /** Download 3: one connection, two halves fetched in parallel, each with its own temporary file. */
@@ -73,8 +79,9 @@ final class CancelScene {
                                 chunks(ctx, "3a", a, firstChunks)
                                         .ensuring(finalizer(t, finalizers, "download 3a: temp file deleted")),
                                 chunks(ctx, "3b", b, firstChunks)
-                                        .ensuring(finalizer(t, finalizers, "download 3b: temp file deleted")))
-                        .asUnit());
+                                        .ensuring(finalizer(t, finalizers, "download 3b: temp file deleted"))
+                                        .named("download-3b"))
+                        .asUnit()).named("download-3");
     }
 
     /** Fetches chunks until cancelled; reports the first one on {@code firstChunks}. */

@@ -111,7 +111,7 @@ public final class Demo {
              EffectRuntime runtime = EffectRuntime.create(RuntimeConfig.defaults().withFiberNamePrefix("demo-fiber-"))) {
             terminal.line("aivi.concurrency demo: server on " + server.baseUri() + ", seed " + options.seed()
                     + (options.fast() ? ", fast" : "") + "; scenes " + options.scenes());
-            SceneContext ctx = new SceneContext(api, server, terminal, options);
+            SceneContext ctx = new SceneContext(api, server, terminal, options, runtime);
             Exit<ApiError, Unit> exit = runtime.run(program(ctx));
             interrupted = Thread.interrupted(); // clear it, so closing the server and client is not disturbed
             terminal.clearStatus();

@@ -98,6 +98,13 @@ class DemoTest {
             assertThat(run.indexOf(finalizer)).as(finalizer).isLessThan(cancelReturned)
                     .isGreaterThan(run.indexOf("every download is mid-flight"));
         }
+        // ... and prints the fiber dump before cancelling: the scope tree of the named fibers
+        int dump = run.indexOf("the runtime's fiber dump (EffectRuntime.dump()):");
+        assertThat(dump).isPositive().isLessThan(run.indexOf("cancelling the task that runs the scope"));
+        assertThat(out).contains("downloads [waiting: scope on Scope[3 children] for ", "download-1 [",
+                "download-2 [", "download-3 [", "download-3b [");
+        assertThat(indentOf(out, "download-3b [")).isGreaterThan(indentOf(out, "download-3 ["));
+        assertThat(indentOf(out, "download-1 [")).isGreaterThan(indentOf(out, "downloads ["));
         assertThat(run.indexOf("finalizer: download 3a")).isLessThan(run.indexOf("finalizer: download 3: release"));
         assertThat(run.indexOf("finalizer: download 3b")).isLessThan(run.indexOf("finalizer: download 3: release"));
 
@@ -132,6 +139,13 @@ class DemoTest {
         });
         assertThat(demo("--workers", "zero").output()).contains("--workers needs a whole number, was 'zero'");
         assertThat(demo("--bogus").output()).contains("unknown option: --bogus");
+    }
+
+    /** The indentation of the dump line that contains {@code what}, after the "| " of the scene's output. */
+    private static int indentOf(String out, String what) {
+        String line = out.lines().filter(l -> l.contains("| ") && l.contains(what)).findFirst().orElseThrow();
+        String after = line.substring(line.indexOf("| ") + 2);
+        return after.length() - after.stripLeading().length();
     }
 
     @Test
