@@ -239,7 +239,7 @@ public final class Concurrency {
      */
     public static <E, A> Effect<E, Task<E, A>> spawn(Effect<E, A> effect) {
         Objects.requireNonNull(effect, "Concurrency.spawn: effect must not be null");
-        return new Node.Prim<>(fiber -> Exit.success(fiber.innermostScope().start(effect)));
+        return new Node.Prim<>(fiber -> Exit.success(fiber.innermostScope().start(fiber, effect)));
     }
 
     /**
@@ -254,7 +254,7 @@ public final class Concurrency {
      */
     public static <E, A> Effect<E, Task<E, A>> spawnDetached(Effect<E, A> effect) {
         Objects.requireNonNull(effect, "Concurrency.spawnDetached: effect must not be null");
-        return new Node.Prim<>(fiber -> Exit.success(fiber.runtime.startDetached(effect)));
+        return new Node.Prim<>(fiber -> Exit.success(fiber.runtime.startDetached(fiber, effect)));
     }
 
     // ------------------------------------------------------------------------------------------------------

@@ -2,6 +2,9 @@ package aivi.concurrency;
 
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -242,6 +245,81 @@ public abstract sealed class Effect<E, A>
         Objects.requireNonNull(release, "Effect.acquireRelease: release must not be null");
         Objects.requireNonNull(use, "Effect.acquireRelease: use must not be null");
         return new Node.Prim<>(fiber -> Bracket.run(fiber, acquire, release, use));
+    }
+
+    /**
+     * An effect that starts a {@link CompletionStage} with {@code start} each time it runs and waits for it:
+     * the way to call asynchronous Java APIs ({@code HttpClient.sendAsync}, async SDK clients) from an effect.
+     * The effect owns the future.
+     *
+     * <p>Blocks the fiber (a parked virtual thread) until the future completes. Its value is the effect's
+     * value; an exceptional completion becomes {@code Failure(onFailure(cause))}, with {@code cause} unwrapped
+     * from {@link java.util.concurrent.CompletionException}/{@link java.util.concurrent.ExecutionException}
+     * (a future cancelled by somebody else gives its {@link java.util.concurrent.CancellationException}).
+     * If {@code start} or {@code onFailure} throws, or either returns {@code null}, the effect ends in a
+     * defect.
+     *
+     * <p><b>Cancellation.</b> Cancelling the fiber while it waits cancels the future
+     * ({@code toCompletableFuture().cancel(true)}; {@code HttpClient} then aborts the request) and the effect
+     * ends {@link Exit.Cancelled}. A stage whose {@code toCompletableFuture()} is unsupported is awaited
+     * through a copy, and a cancellation then only stops the wait.
+     *
+     * {@snippet :
+     * java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+     * java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+     *         java.net.URI.create("http://127.0.0.1:8080/price")).build();
+     * Effect<String, String> price = Effect.fromFuture(
+     *         () -> http.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofString()),
+     *         cause -> "price service: " + cause)
+     *     .map(java.net.http.HttpResponse::body);
+     * Effect<String, String> bounded = Concurrency.timeoutWith(500, "price service: too slow", price);
+     * }
+     *
+     * @param start     starts the asynchronous work; called on the fiber, once per run
+     * @param onFailure maps the cause of an exceptional completion to the typed error
+     * @param <E>       the typed error
+     * @param <A>       the value type
+     * @return the effect
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public static <E, A> Effect<E, A> fromFuture(Supplier<? extends CompletionStage<? extends A>> start,
+                                                 Function<? super Throwable, ? extends E> onFailure) {
+        return Futures.fromFuture(Objects.requireNonNull(start, "Effect.fromFuture: start must not be null"),
+                Objects.requireNonNull(onFailure, "Effect.fromFuture: onFailure must not be null"));
+    }
+
+    /**
+     * An effect that waits for a {@link Future} somebody else owns (a shared cache entry, an executor's
+     * task) and succeeds with its value.
+     *
+     * <p>Blocks the fiber (a parked virtual thread) until the future completes. An exceptional completion
+     * becomes {@code Failure(onFailure(cause))}, {@code cause} unwrapped from
+     * {@link java.util.concurrent.CompletionException}/{@link java.util.concurrent.ExecutionException}; a
+     * future cancelled by its owner becomes {@code Failure(onFailure(the CancellationException))}. If
+     * {@code onFailure} throws or returns {@code null}, the effect ends in a defect. Each run awaits the same
+     * future.
+     *
+     * <p><b>Cancellation.</b> Cancelling the fiber stops the wait (the effect ends {@link Exit.Cancelled});
+     * the future is never cancelled.
+     *
+     * {@snippet :
+     * CompletableFuture<String> shared = new CompletableFuture<>();
+     * Effect<String, String> waitForIt = Effect.awaitFuture(shared, cause -> "lookup failed: " + cause);
+     * shared.complete("cached");
+     * String value = waitForIt.runOrThrow(); // "cached"
+     * }
+     *
+     * @param future    the future to wait for
+     * @param onFailure maps the cause of an exceptional completion to the typed error
+     * @param <E>       the typed error
+     * @param <A>       the value type
+     * @return the effect
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public static <E, A> Effect<E, A> awaitFuture(Future<? extends A> future,
+                                                  Function<? super Throwable, ? extends E> onFailure) {
+        return Futures.awaitFuture(Objects.requireNonNull(future, "Effect.awaitFuture: future must not be null"),
+                Objects.requireNonNull(onFailure, "Effect.awaitFuture: onFailure must not be null"));
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -521,5 +599,23 @@ public abstract sealed class Effect<E, A>
      */
     public final A runOrThrow() {
         return run().getOrThrow();
+    }
+
+    /**
+     * Starts this effect on a new root fiber of the {@linkplain EffectRuntime#defaultRuntime() default runtime}
+     * and returns at once with a future of its outcome, for callers that speak {@link CompletableFuture}. See
+     * {@link EffectRuntime#runAsync(Effect)}: a value completes the future, a typed failure completes it with a
+     * {@link FailureException}, a defect with the defect itself, a cancellation cancels it; cancelling the
+     * future cancels the fiber, whose finalizers then run.
+     *
+     * {@snippet :
+     * CompletableFuture<String> legacy = Effect.<String, String>succeed("ok").runAsync();
+     * legacy.thenAccept(System.out::println);
+     * }
+     *
+     * @return the future of the outcome
+     */
+    public final CompletableFuture<A> runAsync() {
+        return EffectRuntime.defaultRuntime().runAsync(this);
     }
 }

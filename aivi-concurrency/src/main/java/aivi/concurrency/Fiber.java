@@ -153,6 +153,17 @@ final class Fiber implements Runnable {
     /** The implicit scope of everything this fiber spawns outside an explicit scope; created lazily. */
     private ScopeImpl rootScope;
 
+    /**
+     * The {@link FiberLocal} values, an immutable array of pairs (see {@link FiberLocals}); read and replaced
+     * only by this fiber's thread, and by the starting thread before {@link Thread#start}.
+     */
+    Object[] locals = FiberLocals.EMPTY;
+    /**
+     * The snapshots of the runtime's context propagators taken in {@link #start}, or a {@link Throwable} a
+     * propagator threw there; {@code null} without propagators. Written before {@link Thread#start}.
+     */
+    private Object context;
+
     /** Sibling links in {@link #parent}'s list of children; guarded by the parent's lock. */
     Fiber prevSibling;
     Fiber nextSibling;
@@ -208,8 +219,16 @@ final class Fiber implements Runnable {
         return l;
     }
 
-    /** Creates the thread and starts it; the runtime has already counted this fiber as live. */
-    void start() {
+    /**
+     * Creates the thread and starts it; the runtime has already counted this fiber as live. Runs on the
+     * starting thread: {@code spawner} (the starting fiber, or {@code null} for a root fiber) hands over its
+     * fiber-local values, and the runtime's context propagators capture here (see "Context" below).
+     */
+    void start(Fiber spawner) {
+        if (spawner != null) {
+            locals = spawner.locals;
+        }
+        captureContext();
         Thread t = runtime.newThread(this);
         String name = Named.nameOf(effect);
         if (name != null) {
@@ -227,7 +246,8 @@ final class Fiber implements Runnable {
     public void run() {
         Exit<?, ?> result;
         try {
-            result = RunLoop.run(this, effect);
+            Throwable contextProblem = restoreContext();
+            result = contextProblem == null ? RunLoop.run(this, effect) : Exit.defect(contextProblem);
         } catch (Throwable t) {
             result = Exit.defect(t);
         }
@@ -279,6 +299,55 @@ final class Fiber implements Runnable {
     /** Whether this fiber has terminated (see the class comment); one volatile read. Any thread. */
     boolean terminated() {
         return waiters == TERMINATED;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Context
+    //
+    // ContextPropagators capture on the starting thread (start) and restore on the fiber's thread before the
+    // effect runs (run). The snapshots travel in a plain field written before Thread.start, which orders the
+    // write before everything the new thread does. With no propagator configured this costs one list-size
+    // check per fiber. A propagator that throws is never swallowed: the new fiber ends with that exception as
+    // its defect before any user effect ran, and the defect travels like any other (scope, joiner, run()'s
+    // caller, or the runtime's error handler for a detached fiber).
+
+    private void captureContext() {
+        java.util.List<ContextPropagator> ps = runtime.config().contextPropagators();
+        int n = ps.size();
+        if (n == 0) {
+            return;
+        }
+        Object[] snapshots = new Object[n];
+        try {
+            for (int i = 0; i < n; i++) {
+                snapshots[i] = ps.get(i).capture();
+            }
+            context = snapshots;
+        } catch (Throwable t) {
+            context = t;
+        }
+    }
+
+    /** Restores the captured context on this fiber's thread; returns what a propagator threw, if it did. */
+    private Throwable restoreContext() {
+        Object c = context;
+        if (c == null) {
+            return null;
+        }
+        context = null;
+        if (c instanceof Throwable t) {
+            return t;
+        }
+        Object[] snapshots = (Object[]) c;
+        java.util.List<ContextPropagator> ps = runtime.config().contextPropagators();
+        try {
+            for (int i = 0; i < snapshots.length; i++) {
+                ps.get(i).restore(snapshots[i]);
+            }
+        } catch (Throwable t) {
+            return t;
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package aivi.concurrency;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,8 +18,11 @@ import java.util.Objects;
  * @param fiberNamePrefix  the prefix of fiber (virtual thread) names; a counter follows it
  * @param errorHandler     receives errors nobody observed: a detached task's failure, a finalizer's
  *                         failure while another error was already propagating, the later errors of a scope
+ * @param contextPropagators carry thread-local context (a logging MDC, a tracing span) into every new fiber,
+ *                         applied in this order; see {@link #withContextPropagator}
  */
-public record RuntimeConfig(Clock clock, String fiberNamePrefix, ErrorHandler errorHandler) {
+public record RuntimeConfig(Clock clock, String fiberNamePrefix, ErrorHandler errorHandler,
+                            List<ContextPropagator> contextPropagators) {
 
     /** Receives errors that no caller observed. Must not throw; must be thread-safe. */
     @FunctionalInterface
@@ -49,12 +53,30 @@ public record RuntimeConfig(Clock clock, String fiberNamePrefix, ErrorHandler er
      * @param clock           the clock
      * @param fiberNamePrefix the name prefix
      * @param errorHandler    the error handler
-     * @throws NullPointerException if any component is {@code null}
+     * @param contextPropagators the context propagators, in the order they apply (copied)
+     * @throws NullPointerException if any component or propagator is {@code null}
      */
     public RuntimeConfig {
         Objects.requireNonNull(clock, "RuntimeConfig: clock must not be null");
         Objects.requireNonNull(fiberNamePrefix, "RuntimeConfig: fiberNamePrefix must not be null");
         Objects.requireNonNull(errorHandler, "RuntimeConfig: errorHandler must not be null");
+        Objects.requireNonNull(contextPropagators, "RuntimeConfig: contextPropagators must not be null");
+        for (int i = 0; i < contextPropagators.size(); i++) {
+            Objects.requireNonNull(contextPropagators.get(i), "RuntimeConfig: contextPropagators[" + i + "] is null");
+        }
+        contextPropagators = List.copyOf(contextPropagators);
+    }
+
+    /**
+     * A configuration without context propagators.
+     *
+     * @param clock           the clock
+     * @param fiberNamePrefix the name prefix
+     * @param errorHandler    the error handler
+     * @throws NullPointerException if any argument is {@code null}
+     */
+    public RuntimeConfig(Clock clock, String fiberNamePrefix, ErrorHandler errorHandler) {
+        this(clock, fiberNamePrefix, errorHandler, List.of());
     }
 
     /**
@@ -73,7 +95,7 @@ public record RuntimeConfig(Clock clock, String fiberNamePrefix, ErrorHandler er
      * @return the new configuration
      */
     public RuntimeConfig withClock(Clock clock) {
-        return new RuntimeConfig(clock, fiberNamePrefix, errorHandler);
+        return new RuntimeConfig(clock, fiberNamePrefix, errorHandler, contextPropagators);
     }
 
     /**
@@ -83,7 +105,7 @@ public record RuntimeConfig(Clock clock, String fiberNamePrefix, ErrorHandler er
      * @return the new configuration
      */
     public RuntimeConfig withFiberNamePrefix(String prefix) {
-        return new RuntimeConfig(clock, prefix, errorHandler);
+        return new RuntimeConfig(clock, prefix, errorHandler, contextPropagators);
     }
 
     /**
@@ -93,6 +115,38 @@ public record RuntimeConfig(Clock clock, String fiberNamePrefix, ErrorHandler er
      * @return the new configuration
      */
     public RuntimeConfig withErrorHandler(ErrorHandler handler) {
-        return new RuntimeConfig(clock, fiberNamePrefix, handler);
+        return new RuntimeConfig(clock, fiberNamePrefix, handler, contextPropagators);
+    }
+
+    /**
+     * Returns a copy with {@code propagator} added after the propagators already configured. Every
+     * propagator captures on the thread that calls {@link EffectRuntime#run run}, {@link EffectRuntime#runOrThrow
+     * runOrThrow} or {@link EffectRuntime#runAsync runAsync}, and on the spawning fiber for every fiber it starts
+     * ({@code spawn}, {@code Scope.spawn}, {@code spawnDetached}, a {@code par}/{@code race} branch); the new
+     * fiber restores every snapshot, in the order the propagators were added, before it runs anything. A
+     * propagator that throws (in {@code capture} or {@code restore}) ends that new fiber with the exception
+     * as its defect, before any of its effect ran; the defect travels like any other (to the joiner, the scope,
+     * the caller of {@code run}, or the error handler for a detached fiber).
+     *
+     * {@snippet :
+     * ThreadLocal<String> requestId = new ThreadLocal<>();
+     * RuntimeConfig config = RuntimeConfig.defaults()
+     *         .withContextPropagator(ContextPropagator.of(requestId::get, requestId::set));
+     * try (EffectRuntime rt = EffectRuntime.create(config)) {
+     *     requestId.set("req-7");
+     *     String seen = rt.runOrThrow(Concurrency.par(Effect.sync(requestId::get), Effect.sync(requestId::get)))
+     *             .second(); // "req-7", read on a new fiber
+     * }
+     * }
+     *
+     * @param propagator the propagator
+     * @return the new configuration
+     * @throws NullPointerException if {@code propagator} is {@code null}
+     */
+    public RuntimeConfig withContextPropagator(ContextPropagator propagator) {
+        Objects.requireNonNull(propagator, "RuntimeConfig.withContextPropagator: propagator must not be null");
+        java.util.ArrayList<ContextPropagator> all = new java.util.ArrayList<>(contextPropagators);
+        all.add(propagator);
+        return new RuntimeConfig(clock, fiberNamePrefix, errorHandler, all);
     }
 }

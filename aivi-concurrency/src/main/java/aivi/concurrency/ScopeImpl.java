@@ -54,11 +54,14 @@ final class ScopeImpl implements Scope {
     @Override
     public <E, A> Effect<E, Task<E, A>> spawn(Effect<E, A> effect) {
         Objects.requireNonNull(effect, "Scope.spawn: effect must not be null");
-        return new Node.Prim<>(fiber -> Exit.success(start(effect)));
+        return new Node.Prim<>(fiber -> Exit.success(start(fiber, effect)));
     }
 
-    /** Starts a child; throws {@link IllegalStateException} if the scope has ended. Any thread. */
-    <E, A> Task<E, A> start(Effect<E, A> effect) {
+    /**
+     * Starts a child; throws {@link IllegalStateException} if the scope has ended. Any thread; {@code spawner}
+     * is the fiber starting it (its fiber-locals are inherited), {@code null} if none.
+     */
+    <E, A> Task<E, A> start(Fiber spawner, Effect<E, A> effect) {
         Fiber child = new Fiber(runtime, effect, this, null);
         lock.lock();
         try {
@@ -76,7 +79,7 @@ final class ScopeImpl implements Scope {
             lock.unlock();
         }
         runtime.fiberStarted();
-        child.start();
+        child.start(spawner);
         return new FiberTask<>(child);
     }
 

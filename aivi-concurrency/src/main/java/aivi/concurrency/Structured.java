@@ -84,6 +84,7 @@ final class Structured {
     private static Exit<Object, List<Object>> parAll(Fiber fiber, List<? extends Effect<?, ?>> effects, Fiber[] kids) {
         int n = effects.size();
         Fiber.Region region = fiber.pushRegion();
+        Object[] callerLocals = fiber.locals;
         Errors errors = new Errors();
         Runnable cancelAll = () -> {
             fiber.cancelRegion(region);
@@ -113,6 +114,7 @@ final class Structured {
         } catch (Throwable t) {
             first = RunLoop.classify(fiber, t);
         } finally {
+            fiber.locals = callerLocals; // the calling branch is a child too: its FiberLocal sets end with it
             fiber.popRegion(region);
         }
         boolean regionCancelled = region.cancelled;
@@ -187,6 +189,7 @@ final class Structured {
                                              Fiber[] kids) {
         int n = effects.size();
         Fiber.Region region = fiber.pushRegion();
+        Object[] callerLocals = fiber.locals;
         AtomicReference<Exit> winner = new AtomicReference<>();
         AtomicInteger pending = new AtomicInteger(n);
         Errors losers = new Errors();
@@ -219,6 +222,7 @@ final class Structured {
         } catch (Throwable t) {
             first = RunLoop.classify(fiber, t);
         } finally {
+            fiber.locals = callerLocals; // the calling branch is a child too: its FiberLocal sets end with it
             fiber.popRegion(region);
         }
         if (!(first instanceof Exit.Cancelled && region.cancelled)) {
@@ -303,7 +307,7 @@ final class Structured {
     static Fiber startChild(Fiber parent, Effect<?, ?> effect, java.util.function.Consumer<Exit<?, ?>> onDone) {
         Fiber child = new Fiber(parent.runtime, effect, null, onDone);
         parent.runtime.fiberStarted();
-        child.start();
+        child.start(parent);
         return child;
     }
 
