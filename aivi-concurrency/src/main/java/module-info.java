@@ -6,11 +6,16 @@
  *
  * <p>Only the package {@code aivi.concurrency} is exported; {@code aivi.concurrency.internal} is the
  * implementation.
+ *
+ * <p>The module reads {@code jdk.jfr}, a module of the JDK itself (not a third-party dependency), for its
+ * Flight Recorder events, which are off unless a recording enables them.
  */
 module aivi.concurrency {
     // EffectRuntime registers an MBean per runtime so its fiber dump is reachable from JMX tools; the module
     // is part of every standard JDK image.
     requires java.management;
+    // The Flight Recorder events (JfrEvents), off unless a recording enables them; also a JDK module.
+    requires jdk.jfr;
 
     exports aivi.concurrency;
 }

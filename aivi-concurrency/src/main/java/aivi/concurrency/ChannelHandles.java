@@ -41,17 +41,27 @@ final class ChannelHandles {
         @Override
         public <E> Effect<E, Unit> send(A value) {
             Objects.requireNonNull(value, "send: value must not be null (channels carry no nulls)");
-            return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SEND, channel, () -> {
-                channel.send(value);
-                return Unit.UNIT;
-            }));
+            return new Node.Prim<>(fiber -> {
+                JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
+                Exit<E, Unit> exit = fiber.blockFor(FiberDump.Activity.SEND, channel, () -> {
+                    channel.send(value);
+                    return Unit.UNIT;
+                });
+                JfrEvents.channelWaitEnd(wait, "send", channel);
+                return exit;
+            });
         }
 
         @Override
         public <E> Effect<E, Result<ChannelError, Unit>> sendOrClosed(A value) {
             Objects.requireNonNull(value, "sendOrClosed: value must not be null (channels carry no nulls)");
-            return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SEND, channel,
-                    () -> channel.sendOrClosed(value) ? OK_UNIT : CLOSED_UNIT));
+            return new Node.Prim<>(fiber -> {
+                JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
+                Exit<E, Result<ChannelError, Unit>> exit = fiber.blockFor(FiberDump.Activity.SEND, channel,
+                        () -> channel.sendOrClosed(value) ? OK_UNIT : CLOSED_UNIT);
+                JfrEvents.channelWaitEnd(wait, "send", channel);
+                return exit;
+            });
         }
 
         @Override
@@ -102,10 +112,15 @@ final class ChannelHandles {
 
         @Override
         public <E> Effect<E, Result<ChannelError, A>> recv() {
-            return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.RECV, channel, () -> {
-                A v = channel.receiveOrNull();
-                return v != null ? Result.ok(v) : closed();
-            }));
+            return new Node.Prim<>(fiber -> {
+                JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
+                Exit<E, Result<ChannelError, A>> exit = fiber.blockFor(FiberDump.Activity.RECV, channel, () -> {
+                    A v = channel.receiveOrNull();
+                    return v != null ? Result.ok(v) : closed();
+                });
+                JfrEvents.channelWaitEnd(wait, "recv", channel);
+                return exit;
+            });
         }
 
         @Override

@@ -454,7 +454,10 @@ public final class Concurrency {
         if (attempt >= attempts) {
             return effect;
         }
-        return effect.catchAll(e -> retryLoop(effect, attempt + 1, attempts));
+        return effect.catchAll(e -> {
+            JfrEvents.retryAttempt(attempt, e, 0);
+            return retryLoop(effect, attempt + 1, attempts);
+        });
     }
     // ------------------------------------------------------------------------------------------------------
     // channels

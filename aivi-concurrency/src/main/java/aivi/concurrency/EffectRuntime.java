@@ -329,6 +329,7 @@ public final class EffectRuntime implements AutoCloseable {
     }
 
     void reportUnobserved(String context, Throwable error) {
+        JfrEvents.unobservedError(context, error);
         try {
             config.errorHandler().unobserved(context, error);
         } catch (Throwable t) {

@@ -46,6 +46,7 @@ final class Retrying {
             if (delay == Schedule.STOP) {
                 return exit;
             }
+            JfrEvents.retryAttempt(attempt, error, delay);
             Effect<?, ?> hook = s.onRetryEffect(attempt, error, delay, elapsed);
             if (hook != null) {
                 Exit hooked = RunLoop.run(fiber, hook);

@@ -144,6 +144,7 @@ final class ScopeImpl implements Scope {
             lock.unlock();
         }
         if (first) {
+            JfrEvents.scopeCancelled("a child failed", exit, others.length);
             if (owner != null) {
                 owner.cancelRegion(region);
             }
@@ -178,6 +179,9 @@ final class ScopeImpl implements Scope {
             children = snapshot();
         } finally {
             lock.unlock();
+        }
+        if (children.length > 0) {
+            JfrEvents.scopeCancelled("the body ended with children still running", null, children.length);
         }
         for (Fiber f : children) {
             f.cancel();

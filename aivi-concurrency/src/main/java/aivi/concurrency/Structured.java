@@ -267,6 +267,7 @@ final class Structured {
             fiber.popRegion(region);
         }
         if (body instanceof Exit.Cancelled && timer.fired() && region.cancelled) {
+            JfrEvents.timeoutFired(nanos, onTimeout instanceof Exit.Failure<E, A> f ? f.error() : onTimeout);
             return onTimeout;
         }
         return body;
