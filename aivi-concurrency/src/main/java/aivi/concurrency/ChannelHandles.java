@@ -197,6 +197,11 @@ final class ChannelHandles {
         }
 
         @Override
+        public java.util.concurrent.Flow.Publisher<A> toPublisher() {
+            return Flows.toPublisher(channel);
+        }
+
+        @Override
         public String toString() {
             return "Receiver[" + channel + "]";
         }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -459,6 +460,50 @@ public final class Concurrency {
             return retryLoop(effect, attempt + 1, attempts);
         });
     }
+    /**
+     * Subscribes to a {@link Flow.Publisher} and yields a {@link Receiver} of its values, for consuming
+     * reactive streams (Reactor, RxJava, the JDK's {@code SubmissionPublisher}) with {@code recv},
+     * {@code forEach} or {@code select}. Backpressure: at most {@code buffer} values are requested ahead of the
+     * consumer; each value taken from the receiver requests one more. The publisher's threads are never
+     * blocked (its signals are queued, within the requested amount).
+     *
+     * <p>The subscription belongs to the current scope (like a {@link #spawn spawned} task): when that scope
+     * ends, or the fiber is cancelled, the subscription is cancelled and the receiver closed. When the publisher
+     * completes, the receiver delivers every value, then reports {@code Err(CLOSED)}. When it signals an error,
+     * the receiver closes after the values that came before, and the error fails the scope as a defect (the
+     * cause is the publisher's throwable), as a failing child would: fail-fast, the consumer is cancelled and
+     * may not get to process the last values it received. Returns at once; nothing blocks until values are
+     * received.
+     *
+     * {@snippet :
+     * Effect<String, Integer> sum = Concurrency.scope(s -> {
+     *     java.util.concurrent.SubmissionPublisher<Integer> numbers = new java.util.concurrent.SubmissionPublisher<>();
+     *     return Concurrency.<String, Integer>fromPublisher(numbers, 16).flatMap(in -> Effect.<String, Unit>sync(() -> {
+     *         for (int i = 1; i <= 3; i++) {
+     *             numbers.submit(i);
+     *         }
+     *         numbers.close(); // onComplete
+     *         return Unit.UNIT;
+     *     }).then(in.fold(0, Integer::sum))); // 6
+     * });
+     * }
+     *
+     * @param publisher the publisher to subscribe to, once per run of the effect
+     * @param buffer    how many values may be requested ahead of the consumer; at least 1
+     * @param <E>       the typed error
+     * @param <A>       the value type
+     * @return the effect yielding the receiver
+     * @throws IllegalArgumentException if {@code buffer < 1}
+     * @throws NullPointerException     if {@code publisher} is {@code null}
+     */
+    public static <E, A> Effect<E, Receiver<A>> fromPublisher(Flow.Publisher<? extends A> publisher, int buffer) {
+        Objects.requireNonNull(publisher, "Concurrency.fromPublisher: publisher must not be null");
+        if (buffer < 1) {
+            throw new IllegalArgumentException("Concurrency.fromPublisher: buffer must be >= 1, was " + buffer);
+        }
+        return Flows.fromPublisher(publisher, buffer);
+    }
+
     // ------------------------------------------------------------------------------------------------------
     // channels
 

@@ -18,8 +18,8 @@ import java.util.Objects;
  *
  * {@snippet :
  * FiberLocal<String> user = FiberLocal.of("anonymous");
- * Effect<String, String> who = user.locally("ada", Concurrency.par(user.get(), user.get()))
- *         .map(p -> p.first() + "," + p.second());
+ * Effect<String, Pair<String, String>> both = Concurrency.par(user.get(), user.get()); // two fibers
+ * Effect<String, String> who = user.locally("ada", both).map(p -> p.first() + "," + p.second());
  * String seen = who.runOrThrow(); // "ada,ada"
  * }
  *
@@ -93,7 +93,8 @@ public final class FiberLocal<T> {
      *
      * {@snippet :
      * FiberLocal<String> user = FiberLocal.of("anonymous");
-     * Effect<String, String> e = user.locally("ada", user.get()).then(user.get()); // "anonymous"
+     * Effect<String, String> inside = user.get();
+     * Effect<String, String> e = user.locally("ada", inside).then(user.get()); // "anonymous"
      * }
      *
      * @param value  the value while {@code effect} runs

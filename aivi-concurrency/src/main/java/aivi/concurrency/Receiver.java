@@ -2,6 +2,7 @@ package aivi.concurrency;
 
 import java.util.Iterator;
 import java.util.Optional;
+import java.util.concurrent.Flow;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -82,4 +83,37 @@ public sealed interface Receiver<A> permits ChannelHandles.ReceiverHandle {
      * @return the stream
      */
     Stream<A> stream();
+
+    /**
+     * A {@link Flow.Publisher} of this channel's values, for reactive libraries (Reactor, RxJava, Mutiny,
+     * the JDK's {@code HttpRequest.BodyPublishers.fromPublisher}). It follows the Reactive Streams rules:
+     * values are sent only as far as the subscriber requested them (backpressure: nothing is taken from the
+     * channel beyond the demand), the subscription completes once the channel is closed and drained, and
+     * {@link Flow.Subscription#cancel() cancel} stops it without taking another value.
+     *
+     * <p>Each subscription is served by a virtual thread of its own, which calls the subscriber's methods one
+     * at a time. The channel is a queue, not a broadcast: several subscriptions (or receivers) share its values,
+     * each value going to exactly one of them. {@code request(n)} with {@code n <= 0} ends the subscription
+     * with {@link IllegalArgumentException}. A subscriber method that throws has its subscription cancelled
+     * and the exception reported to the default runtime's error handler.
+     *
+     * {@snippet :
+     * Effect<String, Integer> sum = Concurrency.<String, Integer>make().flatMap(ch -> {
+     *     java.util.concurrent.Flow.Publisher<Integer> publisher = ch.second().toPublisher();
+     *     CompletableFuture<Integer> total = new CompletableFuture<>();
+     *     publisher.subscribe(new java.util.concurrent.Flow.Subscriber<Integer>() {
+     *         int acc;
+     *         public void onSubscribe(java.util.concurrent.Flow.Subscription s) { s.request(Long.MAX_VALUE); }
+     *         public void onNext(Integer x) { acc += x; }
+     *         public void onError(Throwable t) { total.completeExceptionally(t); }
+     *         public void onComplete() { total.complete(acc); }
+     *     });
+     *     return ch.first().<String>send(1).then(ch.first().send(2)).then(ch.first().close())
+     *             .then(Effect.awaitFuture(total, t -> "stream failed: " + t)); // 3
+     * });
+     * }
+     *
+     * @return a publisher; every call returns a new one over the same channel
+     */
+    Flow.Publisher<A> toPublisher();
 }
