@@ -88,6 +88,16 @@ final class ChannelHandles {
         }
 
         @Override
+        public int size() {
+            return channel.size();
+        }
+
+        @Override
+        public int capacity() {
+            return publicCapacity(channel);
+        }
+
+        @Override
         public String toString() {
             return "Sender[" + channel + "]";
         }
@@ -97,6 +107,12 @@ final class ChannelHandles {
     private static final Result<ChannelError, Unit> CLOSED_UNIT = Result.err(ChannelError.CLOSED);
     private static final Result<ChannelError, Boolean> OK_TRUE = Result.ok(true);
     private static final Result<ChannelError, Boolean> OK_FALSE = Result.ok(false);
+
+    /** The engine's capacity as the public API states it: {@code Integer.MAX_VALUE} for unbounded. */
+    static int publicCapacity(Channel<?> channel) {
+        int c = channel.capacity();
+        return c == Channel.UNBOUNDED ? Integer.MAX_VALUE : c;
+    }
 
     @SuppressWarnings("unchecked")
     static <A> Result<ChannelError, A> closed() {
@@ -149,6 +165,21 @@ final class ChannelHandles {
                 case Result.Ok<ChannelError, A> ok -> fold(f.apply(initial, ok.value()), f);
                 case Result.Err<ChannelError, A> err -> Effect.succeed(initial);
             });
+        }
+
+        @Override
+        public boolean isClosedForReceive() {
+            return channel.isClosedForReceive();
+        }
+
+        @Override
+        public int size() {
+            return channel.size();
+        }
+
+        @Override
+        public int capacity() {
+            return publicCapacity(channel);
         }
 
         @Override

@@ -60,6 +60,82 @@ public final class Concurrency {
     }
 
     /**
+     * Runs three effects at once and combines their values with {@code combine}: {@link #par} for three
+     * effects of different types, without nested {@link Pair}s. Fails fast like {@link #par}: the first
+     * failure cancels the others, which have terminated when this returns.
+     *
+     * {@snippet :
+     * Effect<String, String> page = Concurrency.par(
+     *         Effect.succeed("Ada"), Effect.succeed(36), Effect.succeed(true),
+     *         (name, age, admin) -> name + " (" + age + ")" + (admin ? " admin" : ""));
+     * }
+     *
+     * @param a       the first effect (it runs on the calling fiber)
+     * @param b       the second effect
+     * @param c       the third effect
+     * @param combine combines the three values; an exception it throws is a defect
+     * @param <E>     the typed error
+     * @param <A>     the first value type
+     * @param <B>     the second value type
+     * @param <C>     the third value type
+     * @param <R>     the result type
+     * @return the effect
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    @SuppressWarnings("unchecked")
+    public static <E, A, B, C, R> Effect<E, R> par(Effect<E, A> a, Effect<E, B> b, Effect<E, C> c,
+                                                   Function3<? super A, ? super B, ? super C, ? extends R> combine) {
+        Objects.requireNonNull(a, "Concurrency.par: a must not be null");
+        Objects.requireNonNull(b, "Concurrency.par: b must not be null");
+        Objects.requireNonNull(c, "Concurrency.par: c must not be null");
+        Objects.requireNonNull(combine, "Concurrency.par: combine must not be null");
+        return parAll(List.<Effect<E, Object>>of(widen(a), widen(b), widen(c)))
+                .map(v -> combine.apply((A) v.get(0), (B) v.get(1), (C) v.get(2)));
+    }
+
+    /**
+     * Runs four effects at once and combines their values with {@code combine}; see
+     * {@link #par(Effect, Effect, Effect, Function3)}.
+     *
+     * {@snippet :
+     * Effect<String, Integer> total = Concurrency.par(
+     *         Effect.succeed(1), Effect.succeed(2L), Effect.succeed("3"), Effect.succeed(4.0),
+     *         (i, l, s, d) -> i + l.intValue() + Integer.parseInt(s) + d.intValue()); // 10
+     * }
+     *
+     * @param a       the first effect (it runs on the calling fiber)
+     * @param b       the second effect
+     * @param c       the third effect
+     * @param d       the fourth effect
+     * @param combine combines the four values; an exception it throws is a defect
+     * @param <E>     the typed error
+     * @param <A>     the first value type
+     * @param <B>     the second value type
+     * @param <C>     the third value type
+     * @param <D>     the fourth value type
+     * @param <R>     the result type
+     * @return the effect
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    @SuppressWarnings("unchecked")
+    public static <E, A, B, C, D, R> Effect<E, R> par(Effect<E, A> a, Effect<E, B> b, Effect<E, C> c,
+            Effect<E, D> d, Function4<? super A, ? super B, ? super C, ? super D, ? extends R> combine) {
+        Objects.requireNonNull(a, "Concurrency.par: a must not be null");
+        Objects.requireNonNull(b, "Concurrency.par: b must not be null");
+        Objects.requireNonNull(c, "Concurrency.par: c must not be null");
+        Objects.requireNonNull(d, "Concurrency.par: d must not be null");
+        Objects.requireNonNull(combine, "Concurrency.par: combine must not be null");
+        return parAll(List.<Effect<E, Object>>of(widen(a), widen(b), widen(c), widen(d)))
+                .map(v -> combine.apply((A) v.get(0), (B) v.get(1), (C) v.get(2), (D) v.get(3)));
+    }
+
+    /** Sound: an effect only produces its value, so an {@code Effect<E, A>} is an {@code Effect<E, Object>}. */
+    @SuppressWarnings("unchecked")
+    private static <E> Effect<E, Object> widen(Effect<E, ?> effect) {
+        return (Effect<E, Object>) effect;
+    }
+
+    /**
      * Runs all effects at once and yields their values in input order; fails fast like {@link #par}.
      *
      * @param effects the effects
@@ -362,6 +438,33 @@ public final class Concurrency {
     }
 
     /**
+     * {@link #timeoutWith(long, Object, Effect)} with the limit as a {@link Duration}, used to the nanosecond
+     * (a positive limit under a millisecond still runs the effect); a huge limit saturates (about 73 years).
+     *
+     * {@snippet :
+     * Effect<String, Integer> nine = Concurrency.timeoutWith(Duration.ofMillis(100), "timeout", Effect.succeed(9));
+     * }
+     *
+     * @param limit        the limit on the runtime's clock; zero or negative times out at once
+     * @param timeoutError the error on timeout
+     * @param effect       the effect
+     * @param <E>          the typed error
+     * @param <A>          the value type
+     * @return the effect
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public static <E, A> Effect<E, A> timeoutWith(Duration limit, E timeoutError, Effect<E, A> effect) {
+        long nanos = Durations.toNanos(limit, "Concurrency.timeoutWith: limit");
+        Objects.requireNonNull(timeoutError, "Concurrency.timeoutWith: timeoutError must not be null");
+        Objects.requireNonNull(effect, "Concurrency.timeoutWith: effect must not be null");
+        Exit<E, A> onTimeout = Exit.failure(timeoutError);
+        if (nanos <= 0) {
+            return Effect.fromExit(onTimeout);
+        }
+        return new Node.Prim<>(fiber -> Structured.timeout(fiber, nanos, onTimeout, effect));
+    }
+
+    /**
      * Runs {@code effect} with a time limit and yields {@code Optional.empty()} if it does not complete in
      * time (it is then cancelled and awaited), or {@code Optional.of(value)} if it succeeds in time.
      *
@@ -610,53 +713,409 @@ public final class Concurrency {
     }
 
     /**
+     * Processes every value of {@code in} with {@code f} on {@code parallelism} fibers at once, until the
+     * channel is closed and drained and every value taken has been processed. Each fiber takes the next value
+     * as soon as it is free, so values are processed in no particular order across fibers (each fiber handles
+     * its own values in the order it received them); use {@link #mapPar} when the results must keep the
+     * channel's order.
+     *
+     * <p>Fails fast like {@link #parAll}: the first failure (or defect) of {@code f} cancels the other fibers,
+     * which have terminated when this effect ends; values still in the channel stay there. Cancellable: a
+     * cancelled fiber has consumed nothing it did not process or was processing when cancelled.
+     *
+     * {@snippet :
+     * Effect<String, Unit> handleAll(Receiver<String> jobs) {
+     *     return Concurrency.forEachPar(jobs, 4, job -> Effect.sync(() -> job.length()));
+     * }
+     * }
+     *
+     * @param in          the values
+     * @param parallelism the number of fibers; at least 1
+     * @param f           the effect to run per value
+     * @param <E>         the typed error
+     * @param <A>         the type of values
+     * @return the effect
+     * @throws IllegalArgumentException if {@code parallelism < 1}
+     * @throws NullPointerException     if {@code in} or {@code f} is {@code null}
+     */
+    public static <E, A> Effect<E, Unit> forEachPar(Receiver<A> in, int parallelism,
+                                                    Function<? super A, ? extends Effect<E, ?>> f) {
+        Objects.requireNonNull(in, "Concurrency.forEachPar: in must not be null");
+        Objects.requireNonNull(f, "Concurrency.forEachPar: f must not be null");
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("Concurrency.forEachPar: parallelism must be >= 1, was " + parallelism);
+        }
+        List<Effect<E, Unit>> workers = new ArrayList<>(parallelism);
+        for (int i = 0; i < parallelism; i++) {
+            workers.add(in.forEach(f));
+        }
+        return parAll(workers).asUnit();
+    }
+
+    /**
+     * Maps every value of {@code in} with {@code f} on {@code parallelism} fibers at once, until the channel is
+     * closed and drained, and yields the results <em>in the order the values left the channel</em> (the
+     * mapping itself runs in no particular order). One extra fiber takes the values from {@code in} and
+     * numbers them, so the order is the channel's FIFO order whatever the timing.
+     *
+     * <p>Fails fast like {@link #parAll}. A value that was taken from {@code in} but not yet mapped when
+     * another one failed is dropped with the rest of the work (at most one value waits in the hand-off
+     * between the numbering fiber and the mapping fibers).
+     *
+     * {@snippet :
+     * Effect<String, List<Integer>> lengths(Receiver<String> words) {
+     *     return Concurrency.mapPar(words, 4, w -> Effect.succeed(w.length())); // in the channel's order
+     * }
+     * }
+     *
+     * @param in          the values
+     * @param parallelism the number of mapping fibers; at least 1
+     * @param f           the effect to run per value
+     * @param <E>         the typed error
+     * @param <A>         the type of values
+     * @param <B>         the type of results
+     * @return the effect yielding the results (an unmodifiable list; {@code null} results are kept)
+     * @throws IllegalArgumentException if {@code parallelism < 1}
+     * @throws NullPointerException     if {@code in} or {@code f} is {@code null}
+     */
+    public static <E, A, B> Effect<E, List<B>> mapPar(Receiver<A> in, int parallelism,
+                                                      Function<? super A, ? extends Effect<E, B>> f) {
+        Objects.requireNonNull(in, "Concurrency.mapPar: in must not be null");
+        Objects.requireNonNull(f, "Concurrency.mapPar: f must not be null");
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("Concurrency.mapPar: parallelism must be >= 1, was " + parallelism);
+        }
+        return Effect.suspend(() -> {
+            // Results by sequence number; the map is concurrent, the list is built after every fiber ended.
+            java.util.concurrent.ConcurrentHashMap<Long, Optional<B>> results =
+                    new java.util.concurrent.ConcurrentHashMap<>();
+            Pair<Sender<Pair<Long, A>>, Receiver<Pair<Long, A>>> handOff = ChannelHandles.open(Channel.rendezvous());
+            Sender<Pair<Long, A>> toWorkers = handOff.first();
+            List<Effect<E, Unit>> fibers = new ArrayList<>(parallelism + 1);
+            fibers.add(Concurrency.<E, A>number(in, toWorkers, 0L).ensuring(toWorkers.close()));
+            for (int i = 0; i < parallelism; i++) {
+                fibers.add(handOff.second().forEach(p -> Objects.requireNonNull(f.apply(p.second()),
+                        "Concurrency.mapPar: f returned null").map(b -> results.put(p.first(), Optional.ofNullable(b)))));
+            }
+            return parAll(fibers).map(ignored -> {
+                List<B> out = new ArrayList<>(results.size());
+                for (long k = 0; k < results.size(); k++) {
+                    out.add(results.get(k).orElse(null));
+                }
+                return java.util.Collections.unmodifiableList(out);
+            });
+        });
+    }
+
+    private static <E, A> Effect<E, Unit> number(Receiver<A> in, Sender<Pair<Long, A>> out, long next) {
+        return in.<E>recv().flatMap(r -> switch (r) {
+            case Result.Ok<ChannelError, A>(A value) -> out.<E>send(new Pair<>(next, value))
+                    .then(number(in, out, next + 1));
+            case Result.Err<ChannelError, A> closed -> Effect.unit();
+        });
+    }
+
+    /**
+     * Runs every producer at once and closes {@code out} when all have ended: Go's {@code WaitGroup} pattern
+     * ("close the channel when the last producer is done") as one effect. The channel is closed whatever the
+     * producers ended with (so consumers never wait forever); a failure fails fast like {@link #parAll}: the
+     * other producers are cancelled and have terminated before the channel is closed and this effect fails.
+     * Run it next to the consumer, for example with {@link #par}.
+     *
+     * {@snippet :
+     * Effect<String, Integer> sumOfAll(Sender<Integer> out, Receiver<Integer> in) {
+     *     List<Effect<String, Unit>> producers = List.of(out.send(1), out.send(2), out.send(3));
+     *     return Concurrency.par(Concurrency.closeWhenDone(out, producers), in.fold(0, Integer::sum))
+     *             .map(Pair::second); // 6
+     * }
+     * }
+     *
+     * @param out       the channel to close
+     * @param producers the effects that send to it
+     * @param <E>       the typed error
+     * @param <A>       the type of values
+     * @return the effect
+     * @throws NullPointerException if {@code out}, {@code producers} or one of them is {@code null}
+     */
+    public static <E, A> Effect<E, Unit> closeWhenDone(Sender<A> out, List<? extends Effect<E, ?>> producers) {
+        Objects.requireNonNull(out, "Concurrency.closeWhenDone: out must not be null");
+        Objects.requireNonNull(producers, "Concurrency.closeWhenDone: producers must not be null");
+        List<Effect<E, Unit>> units = new ArrayList<>(producers.size());
+        for (int i = 0; i < producers.size(); i++) {
+            units.add(Objects.requireNonNull(producers.get(i),
+                    "Concurrency.closeWhenDone: producer " + i + " is null").asUnit());
+        }
+        return parAll(units).asUnit().ensuring(out.close());
+    }
+
+    /**
+     * Runs {@code effect}, then runs it again after each success as {@code schedule} says, and yields the
+     * value of the last run. The schedule's delays and limits apply as for retries: {@code maxAttempts} is the
+     * total number of runs, {@code maxElapsed} bounds when a run may start, the delays are waited on the
+     * runtime's clock (virtual time under a {@link TestClock}). Its {@code retryIf} predicate and
+     * {@code onRetry} hook look at errors and do not apply. The first failure, defect or cancellation ends the
+     * repetition with that outcome. A schedule without a limit repeats until the fiber is cancelled.
+     *
+     * {@snippet :
+     * java.util.concurrent.atomic.AtomicInteger polls = new java.util.concurrent.atomic.AtomicInteger();
+     * Effect<String, Integer> poll = Effect.sync(polls::incrementAndGet);
+     * Effect<String, Integer> fivePolls = Concurrency.repeat(
+     *         Schedule.fixedDelay(Duration.ofMillis(10)).maxAttempts(5), poll); // 5, after 4 pauses of 10 ms
+     * }
+     *
+     * @param schedule the delays and limits
+     * @param effect   the effect
+     * @param <E>      the typed error
+     * @param <A>      the value type
+     * @return the effect
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public static <E, A> Effect<E, A> repeat(Schedule<?> schedule, Effect<E, A> effect) {
+        Objects.requireNonNull(schedule, "Concurrency.repeat: schedule must not be null");
+        Objects.requireNonNull(effect, "Concurrency.repeat: effect must not be null");
+        return Concurrency.<E>clockNanos().flatMap(start -> repeatLoop(schedule, effect, 1, start));
+    }
+
+    private static <E, A> Effect<E, A> repeatLoop(Schedule<?> schedule, Effect<E, A> effect, int run, long start) {
+        return effect.flatMap(a -> Concurrency.<E>clockNanos().flatMap(now -> {
+            long delay = schedule.nextRunDelayNanos(run, now - start);
+            if (delay == Schedule.STOP) {
+                return Effect.succeed(a);
+            }
+            int next = run == Integer.MAX_VALUE ? run : run + 1;
+            return Concurrency.<E>sleepNanos(delay).then(repeatLoop(schedule, effect, next, start));
+        }));
+    }
+
+    /** The runtime clock's time in nanoseconds. */
+    private static <E> Effect<E, Long> clockNanos() {
+        return new Node.Prim<>(fiber -> Exit.success(fiber.runtime.clock().nanoTime()));
+    }
+
+    /**
+     * A channel that receives a tick every {@code period}: Go's {@code time.Ticker}. Yields its receiver; the
+     * ticks are the numbers 1, 2, 3, … in order. The ticker runs on a fiber of the current scope, on the
+     * runtime's clock (virtual time under a {@link TestClock}), and stops when that scope ends (the channel
+     * is then closed). Ticks are aimed at {@code start + n * period}, so they do not drift with the
+     * consumer's work; the channel buffers one tick, and a tick that finds the buffer full is dropped, so a
+     * slow consumer sees fewer ticks (a gap in the numbers), never a burst of stale ones.
+     *
+     * {@snippet :
+     * Effect<String, Long> threeTicks = Concurrency.scope(s -> Effect.gen(d -> {
+     *     Receiver<Long> ticks = d.await(Concurrency.ticker(Duration.ofMillis(100)));
+     *     long last = 0;
+     *     for (int i = 0; i < 3; i++) {
+     *         last = d.await(ticks.recv()).orElse(-1L);
+     *     }
+     *     return last; // 3, after about 300 ms
+     * }));
+     * }
+     *
+     * @param period the time between ticks; at least 1 ms
+     * @param <E>    the typed error
+     * @return the effect yielding the receiving end of the ticks
+     * @throws IllegalArgumentException if {@code period} is shorter than 1 ms
+     * @throws NullPointerException     if {@code period} is {@code null}
+     */
+    public static <E> Effect<E, Receiver<Long>> ticker(Duration period) {
+        Objects.requireNonNull(period, "Concurrency.ticker: period must not be null");
+        if (period.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException("Concurrency.ticker: period must be at least 1 ms, was "
+                    + DurationText.format(period));
+        }
+        long periodNanos = Durations.toNanos(period, "Concurrency.ticker: period");
+        return Effect.suspend(() -> {
+            Pair<Sender<Long>, Receiver<Long>> ch = ChannelHandles.open(Channel.create(1));
+            Effect<E, Unit> ticking = Concurrency.<E>clockNanos()
+                    .flatMap(start -> tick(ch.first(), start, periodNanos, 1L))
+                    .ensuring(ch.first().close());
+            return spawn(ticking).as(ch.second());
+        });
+    }
+
+    private static <E> Effect<E, Unit> tick(Sender<Long> out, long start, long periodNanos, long n) {
+        return Concurrency.<E>clockNanos().flatMap(now -> {
+            long offset;
+            try {
+                offset = Math.multiplyExact(periodNanos, n);
+            } catch (ArithmeticException beyondAnyRealRun) {
+                offset = Long.MAX_VALUE;
+            }
+            long wait = Durations.deadline(start, offset) - now;
+            Effect<E, Unit> pause = sleepNanos(wait);
+            return pause.then(Effect.<E, Result<ChannelError, Boolean>>sync(() -> out.trySend(n)))
+                    .flatMap(sent -> sent instanceof Result.Err ? Effect.unit() : tick(out, start, periodNanos, n + 1));
+        });
+    }
+
+    /**
      * Waits until one of the clauses can commit, commits exactly that one (the others consume or deliver
      * nothing) and yields its result. Fairness: among clauses ready at the same moment, one is chosen
      * uniformly at random; while waiting, the first counterpart to arrive wins, and clauses of this select
-     * that wait on the same channel are met first in a random order. Cancellable while it waits;
-     * a cancelled select has committed no clause.
+     * that wait on the same channel are met first in a random order. For a select that prefers earlier
+     * clauses, see {@link #selectPriority(Clause[]) selectPriority}. Cancellable while it waits; a cancelled
+     * select has committed no clause.
+     *
+     * {@snippet :
+     * Effect<String, String> next(Receiver<String> urgent, Receiver<String> normal) {
+     *     return Concurrency.select(
+     *             Clause.recv(urgent, r -> "urgent " + r),
+     *             Clause.recv(normal, r -> "normal " + r));
+     * }
+     * }
      *
      * @param clauses the clauses; at least one
      * @param <E>     the typed error
      * @param <R>     the result type
      * @return the effect
      * @throws IllegalArgumentException if there is no clause
+     * @throws NullPointerException     if {@code clauses} or one of them is {@code null}
      */
     @SafeVarargs
     @SuppressWarnings("varargs") // the array is only copied into an immutable list
     public static <E, R> Effect<E, R> select(Clause<? extends R>... clauses) {
-        List<Clause<? extends R>> cs = clauseList(clauses, "Concurrency.select");
+        return selectImpl(clauseList(clauses, "Concurrency.select"), false, "Concurrency.select");
+    }
+
+    /**
+     * {@link #select(Clause[])} over a list of clauses, for a number of clauses known only at run time.
+     *
+     * {@snippet :
+     * Effect<String, String> first(List<Receiver<String>> inputs) {
+     *     List<Clause<String>> clauses = new ArrayList<>();
+     *     for (Receiver<String> in : inputs) {
+     *         clauses.add(Clause.recv(in, r -> r.toString()));
+     *     }
+     *     return Concurrency.select(clauses);
+     * }
+     * }
+     *
+     * @param clauses the clauses; at least one
+     * @param <E>     the typed error
+     * @param <R>     the result type
+     * @return the effect
+     * @throws IllegalArgumentException if there is no clause
+     * @throws NullPointerException     if {@code clauses} or one of them is {@code null}
+     */
+    public static <E, R> Effect<E, R> select(List<? extends Clause<? extends R>> clauses) {
+        return selectImpl(clauseList(clauses, "Concurrency.select"), false, "Concurrency.select");
+    }
+
+    /**
+     * Like {@link #select(Clause[])}, but when several clauses can commit at once the earliest one in the
+     * argument list wins (and clauses of this select waiting on the same channel are met in argument order).
+     * Use it when one source matters more (a stop signal before work); under a steady load on the first
+     * clause the later ones may starve, which is why the plain {@code select} is random.
+     *
+     * {@snippet :
+     * Effect<String, String> next(Receiver<String> stop, Receiver<String> work) {
+     *     return Concurrency.selectPriority(
+     *             Clause.recv(stop, r -> "stop"),
+     *             Clause.recv(work, r -> "work " + r));
+     * }
+     * }
+     *
+     * @param clauses the clauses, most preferred first; at least one
+     * @param <E>     the typed error
+     * @param <R>     the result type
+     * @return the effect
+     * @throws IllegalArgumentException if there is no clause
+     * @throws NullPointerException     if {@code clauses} or one of them is {@code null}
+     */
+    @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only copied into an immutable list
+    public static <E, R> Effect<E, R> selectPriority(Clause<? extends R>... clauses) {
+        return selectImpl(clauseList(clauses, "Concurrency.selectPriority"), true, "Concurrency.selectPriority");
+    }
+
+    /**
+     * {@link #selectPriority(Clause[])} over a list of clauses, most preferred first.
+     *
+     * {@snippet :
+     * Effect<String, String> next(List<Clause<String>> byPriority) {
+     *     return Concurrency.selectPriority(byPriority);
+     * }
+     * }
+     *
+     * @param clauses the clauses; at least one
+     * @param <E>     the typed error
+     * @param <R>     the result type
+     * @return the effect
+     * @throws IllegalArgumentException if there is no clause
+     * @throws NullPointerException     if {@code clauses} or one of them is {@code null}
+     */
+    public static <E, R> Effect<E, R> selectPriority(List<? extends Clause<? extends R>> clauses) {
+        return selectImpl(clauseList(clauses, "Concurrency.selectPriority"), true, "Concurrency.selectPriority");
+    }
+
+    private static <E, R> Effect<E, R> selectImpl(List<Clause<? extends R>> cs, boolean prioritized, String where) {
         if (cs.isEmpty()) {
-            throw new IllegalArgumentException("Concurrency.select: needs at least one clause, was none");
+            throw new IllegalArgumentException(where + ": needs at least one clause, was none");
         }
-        return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SELECT, cs,
-                () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.select(Selects.engine(cs)),
-                        null)));
+        List<aivi.concurrency.internal.channel.SelectClause<?>> engine = Selects.engine(cs);
+        return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SELECT, cs, () -> Selects.outcome(cs, prioritized
+                ? aivi.concurrency.internal.channel.Select.selectPrioritized(engine)
+                : aivi.concurrency.internal.channel.Select.select(engine), null)));
     }
 
     /**
      * Commits a clause that can complete at once, or yields {@code orElse.get()} without waiting (Go's
      * {@code default}).
      *
+     * {@snippet :
+     * Effect<String, String> poll(Receiver<String> in) {
+     *     return Concurrency.selectOrDefault(() -> "nothing yet", Clause.recv(in, r -> r.toString()));
+     * }
+     * }
+     *
      * @param orElse  the result when no clause is ready
      * @param clauses the clauses
      * @param <E>     the typed error
      * @param <R>     the result type
      * @return the effect
+     * @throws NullPointerException if an argument or a clause is {@code null}
      */
     @SafeVarargs
     @SuppressWarnings("varargs") // the array is only copied into an immutable list
     public static <E, R> Effect<E, R> selectOrDefault(java.util.function.Supplier<? extends R> orElse,
                                                       Clause<? extends R>... clauses) {
+        return selectOrDefault(orElse, clauseList(clauses, "Concurrency.selectOrDefault"));
+    }
+
+    /**
+     * {@link #selectOrDefault(java.util.function.Supplier, Clause[])} over a list of clauses.
+     *
+     * {@snippet :
+     * Effect<String, String> poll(List<Clause<String>> clauses) {
+     *     return Concurrency.selectOrDefault(() -> "nothing yet", clauses);
+     * }
+     * }
+     *
+     * @param orElse  the result when no clause is ready
+     * @param clauses the clauses (may be empty: then the result is {@code orElse.get()})
+     * @param <E>     the typed error
+     * @param <R>     the result type
+     * @return the effect
+     * @throws NullPointerException if an argument or a clause is {@code null}
+     */
+    public static <E, R> Effect<E, R> selectOrDefault(java.util.function.Supplier<? extends R> orElse,
+                                                      List<? extends Clause<? extends R>> clauses) {
         Objects.requireNonNull(orElse, "Concurrency.selectOrDefault: orElse must not be null");
         List<Clause<? extends R>> cs = clauseList(clauses, "Concurrency.selectOrDefault");
+        List<aivi.concurrency.internal.channel.SelectClause<?>> engine = Selects.engine(cs);
         return Effect.sync(() -> Selects.outcome(cs,
-                aivi.concurrency.internal.channel.Select.selectOrDefault(Selects.engine(cs)), orElse));
+                aivi.concurrency.internal.channel.Select.selectOrDefault(engine), orElse));
     }
 
     /**
      * Like {@link #select}, but gives up after {@code millis} of the runtime's clock and yields
      * {@code onTimeout.get()}; no clause has committed then.
+     *
+     * {@snippet :
+     * Effect<String, String> next(Receiver<String> in) {
+     *     return Concurrency.selectWithin(500, () -> "timed out", Clause.recv(in, r -> r.toString()));
+     * }
+     * }
      *
      * @param millis    the timeout in milliseconds
      * @param onTimeout the result on timeout
@@ -664,16 +1123,80 @@ public final class Concurrency {
      * @param <E>       the typed error
      * @param <R>       the result type
      * @return the effect
+     * @throws NullPointerException if an argument or a clause is {@code null}
      */
     @SafeVarargs
     @SuppressWarnings("varargs") // the array is only copied into an immutable list
     public static <E, R> Effect<E, R> selectWithin(long millis, java.util.function.Supplier<? extends R> onTimeout,
                                                    Clause<? extends R>... clauses) {
+        return selectWithinImpl(Durations.millisToNanos(millis), onTimeout,
+                clauseList(clauses, "Concurrency.selectWithin"));
+    }
+
+    /**
+     * {@link #selectWithin(long, java.util.function.Supplier, Clause[])} with the timeout as a
+     * {@link Duration}.
+     *
+     * {@snippet :
+     * Effect<String, String> next(Receiver<String> in) {
+     *     return Concurrency.selectWithin(Duration.ofSeconds(2), () -> "timed out", Clause.recv(in, r -> r.toString()));
+     * }
+     * }
+     *
+     * @param timeout   the timeout on the runtime's clock; zero or negative takes only a clause ready at once
+     * @param onTimeout the result on timeout
+     * @param clauses   the clauses (may be none: then it just waits)
+     * @param <E>       the typed error
+     * @param <R>       the result type
+     * @return the effect
+     * @throws NullPointerException if an argument or a clause is {@code null}
+     */
+    @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only copied into an immutable list
+    public static <E, R> Effect<E, R> selectWithin(Duration timeout, java.util.function.Supplier<? extends R> onTimeout,
+                                                   Clause<? extends R>... clauses) {
+        return selectWithin(timeout, onTimeout, clauseList(clauses, "Concurrency.selectWithin"));
+    }
+
+    /**
+     * {@link #selectWithin(Duration, java.util.function.Supplier, Clause[])} over a list of clauses.
+     *
+     * {@snippet :
+     * Effect<String, String> next(List<Clause<String>> clauses) {
+     *     return Concurrency.selectWithin(Duration.ofSeconds(2), () -> "timed out", clauses);
+     * }
+     * }
+     *
+     * @param timeout   the timeout on the runtime's clock; zero or negative takes only a clause ready at once
+     * @param onTimeout the result on timeout
+     * @param clauses   the clauses (may be empty: then it just waits)
+     * @param <E>       the typed error
+     * @param <R>       the result type
+     * @return the effect
+     * @throws NullPointerException if an argument or a clause is {@code null}
+     */
+    public static <E, R> Effect<E, R> selectWithin(Duration timeout, java.util.function.Supplier<? extends R> onTimeout,
+                                                   List<? extends Clause<? extends R>> clauses) {
+        return selectWithinImpl(Durations.toNanos(timeout, "Concurrency.selectWithin: timeout"), onTimeout,
+                clauseList(clauses, "Concurrency.selectWithin"));
+    }
+
+    private static <E, R> Effect<E, R> selectWithinImpl(long nanos, java.util.function.Supplier<? extends R> onTimeout,
+                                                        List<Clause<? extends R>> cs) {
         Objects.requireNonNull(onTimeout, "Concurrency.selectWithin: onTimeout must not be null");
-        List<Clause<? extends R>> cs = clauseList(clauses, "Concurrency.selectWithin");
+        List<aivi.concurrency.internal.channel.SelectClause<?>> engine = Selects.engine(cs);
         return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SELECT, cs,
-                () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.selectWithin(Selects.engine(cs),
-                        Durations.millisToNanos(millis), fiber.runtime.clock()), onTimeout)));
+                () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.selectWithin(engine,
+                        nanos, fiber.runtime.clock()), onTimeout)));
+    }
+
+    private static <R> List<Clause<? extends R>> clauseList(List<? extends Clause<? extends R>> clauses, String where) {
+        Objects.requireNonNull(clauses, where + ": clauses must not be null");
+        List<Clause<? extends R>> copy = new ArrayList<>(clauses.size());
+        for (int i = 0; i < clauses.size(); i++) {
+            copy.add(Objects.requireNonNull(clauses.get(i), where + ": clause " + i + " is null"));
+        }
+        return List.copyOf(copy);
     }
 
     private static <R> List<Clause<? extends R>> clauseList(Clause<? extends R>[] clauses, String where) {

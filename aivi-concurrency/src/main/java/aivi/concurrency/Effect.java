@@ -417,6 +417,51 @@ public abstract sealed class Effect<E, A>
     }
 
     /**
+     * Runs the effect {@code f} makes of this effect's value, then succeeds with the same value: for logging,
+     * metrics or any side step that must not change the result. A failure of the side step is the failure of
+     * the whole; an exception {@code f} throws is a defect.
+     *
+     * {@snippet :
+     * List<String> log = new CopyOnWriteArrayList<>();
+     * Effect<String, Integer> answer = Effect.<String, Integer>succeed(42)
+     *         .tap(n -> Effect.sync(() -> log.add("got " + n)));
+     * int n = answer.runOrThrow(); // 42, and log holds "got 42"
+     * }
+     *
+     * @param f makes the side step from the value
+     * @return the effect
+     * @throws NullPointerException if {@code f} is {@code null}
+     */
+    public final Effect<E, A> tap(Function<? super A, ? extends Effect<E, ?>> f) {
+        Objects.requireNonNull(f, "Effect.tap: f must not be null");
+        return new Node.FlatMap<>(this, a -> new Node.Map<>(
+                Objects.requireNonNull(f.apply(a), "Effect.tap: f returned null"), ignored -> a));
+    }
+
+    /**
+     * Runs the effect {@code f} makes of this effect's typed error, then fails with the same error: to log or
+     * count failures without handling them. A failure of the side step replaces the original error; defects
+     * and cancellation of this effect pass through without running {@code f}.
+     *
+     * {@snippet :
+     * List<String> log = new CopyOnWriteArrayList<>();
+     * Effect<String, Integer> logged = Effect.<String, Integer>fail("503")
+     *         .tapError(e -> Effect.sync(() -> log.add("failed: " + e)));
+     * Exit<String, Integer> exit = logged.run(); // Failure(503), and log holds "failed: 503"
+     * }
+     *
+     * @param f makes the side step from the error
+     * @return the effect
+     * @throws NullPointerException if {@code f} is {@code null}
+     */
+    public final Effect<E, A> tapError(Function<? super E, ? extends Effect<E, ?>> f) {
+        Objects.requireNonNull(f, "Effect.tapError: f must not be null");
+        return new Node.Fold<E, E, A, A>(this, null, e -> new Node.FlatMap<>(
+                Objects.requireNonNull(f.apply(e), "Effect.tapError: f returned null"),
+                ignored -> new Node.Fail<>(e)), null);
+    }
+
+    /**
      * Transforms the typed error.
      *
      * @param f    the function

@@ -1,7 +1,9 @@
 package aivi.concurrency;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * How an effect ended: {@link Success} with a value, {@link Failure} with a typed error, {@link Defect} with
@@ -136,6 +138,129 @@ public sealed interface Exit<E, A> {
      */
     default boolean isSuccess() {
         return this instanceof Success;
+    }
+
+    /**
+     * Tells whether this is a {@link Failure} (a typed error).
+     *
+     * @return {@code true} for a typed failure
+     */
+    default boolean isFailure() {
+        return this instanceof Failure;
+    }
+
+    /**
+     * Tells whether this is a {@link Defect}.
+     *
+     * @return {@code true} for a defect
+     */
+    default boolean isDefect() {
+        return this instanceof Defect;
+    }
+
+    /**
+     * Tells whether this is {@link Cancelled}.
+     *
+     * @return {@code true} for a cancellation
+     */
+    default boolean isCancelled() {
+        return this instanceof Cancelled;
+    }
+
+    /**
+     * The value of a success.
+     *
+     * {@snippet :
+     * Exit<String, Integer> exit = Exit.success(42);
+     * int value = exit.getValue().orElse(0); // 42
+     * }
+     *
+     * @return the value, or empty for any other outcome (and for a success whose value is {@code null})
+     */
+    default Optional<A> getValue() {
+        return this instanceof Success<E, A> s ? Optional.ofNullable(s.value()) : Optional.empty();
+    }
+
+    /**
+     * The typed error of a failure.
+     *
+     * {@snippet :
+     * Exit<String, Integer> exit = Exit.failure("not found");
+     * String error = exit.getError().orElse("none"); // "not found"
+     * }
+     *
+     * @return the error, or empty for any other outcome
+     */
+    default Optional<E> getError() {
+        return this instanceof Failure<E, A> f ? Optional.of(f.error()) : Optional.empty();
+    }
+
+    /**
+     * The exception of a defect.
+     *
+     * @return the cause, or empty for any other outcome
+     */
+    default Optional<Throwable> getCause() {
+        return this instanceof Defect<E, A> d ? Optional.of(d.cause()) : Optional.empty();
+    }
+
+    /**
+     * The value of a success, or {@code fallback} for any other outcome.
+     *
+     * @param fallback the value for a failure, a defect or a cancellation
+     * @return the value or the fallback
+     */
+    default A getOrElse(A fallback) {
+        return this instanceof Success<E, A> s ? s.value() : fallback;
+    }
+
+    /**
+     * Turns the outcome into a value, one function per case: the expression form of a {@code switch} over
+     * the four records. A function that throws, throws out of {@code fold}.
+     *
+     * {@snippet :
+     * Exit<String, Integer> exit = Effect.<String, Integer>fail("boom").run();
+     * String text = exit.fold(
+     *         value -> "value " + value,
+     *         error -> "error " + error,
+     *         defect -> "bug " + defect,
+     *         () -> "cancelled"); // "error boom"
+     * }
+     *
+     * @param onSuccess   maps the value of a success
+     * @param onFailure   maps the error of a typed failure
+     * @param onDefect    maps the exception of a defect
+     * @param onCancelled makes the result for a cancellation
+     * @param <R>         the result type
+     * @return what the function for this outcome returned
+     * @throws NullPointerException if a function is {@code null}
+     */
+    default <R> R fold(Function<? super A, ? extends R> onSuccess, Function<? super E, ? extends R> onFailure,
+                       Function<? super Throwable, ? extends R> onDefect, Supplier<? extends R> onCancelled) {
+        Objects.requireNonNull(onSuccess, "Exit.fold: onSuccess must not be null");
+        Objects.requireNonNull(onFailure, "Exit.fold: onFailure must not be null");
+        Objects.requireNonNull(onDefect, "Exit.fold: onDefect must not be null");
+        Objects.requireNonNull(onCancelled, "Exit.fold: onCancelled must not be null");
+        return switch (this) {
+            case Success<E, A> s -> onSuccess.apply(s.value());
+            case Failure<E, A> f -> onFailure.apply(f.error());
+            case Defect<E, A> d -> onDefect.apply(d.cause());
+            case Cancelled<E, A> c -> onCancelled.get();
+        };
+    }
+
+    /**
+     * Maps the error of a typed failure; other outcomes are returned unchanged.
+     *
+     * @param f    the function
+     * @param <E2> the new error type
+     * @return the mapped exit
+     * @throws NullPointerException if {@code f} is {@code null}, or returns {@code null} for a failure
+     */
+    @SuppressWarnings("unchecked")
+    default <E2> Exit<E2, A> mapError(Function<? super E, ? extends E2> f) {
+        Objects.requireNonNull(f, "Exit.mapError: f must not be null");
+        return this instanceof Failure<E, A> fl ? new Failure<>(f.apply(fl.error())) : (Exit<E2, A>) this;
     }
 
     /**

@@ -18,9 +18,10 @@ import java.util.stream.Stream;
  * }
  * }
  *
- * <p>Iterating in direct style ({@link #iterator()}, {@link #stream()}, or
- * {@code for (var x : (Iterable<A>) receiver::iterator)}) blocks the current thread in each step; inside a fiber a cancellation ends the iteration with a
- * {@link CancelledException}.
+ * <p>Iterating in direct style ({@code for (var x : receiver.values())}, {@link #iterator()},
+ * {@link #stream()}) blocks the current thread in each step; inside a fiber a cancellation ends the iteration
+ * with a {@link CancelledException}. A {@code Receiver} is not itself {@link Iterable}: its effectful
+ * {@link #forEach(Function) forEach} would clash with {@link Iterable#forEach} (see ADR 0005).
  *
  * @param <A> the type of values
  */
@@ -65,6 +66,64 @@ public sealed interface Receiver<A> permits ChannelHandles.ReceiverHandle {
      * @return the effect yielding the final state
      */
     <E, S> Effect<E, S> fold(S initial, BiFunction<? super S, ? super A, ? extends S> f);
+
+    /**
+     * The values until the channel is closed and drained, as an {@link Iterable} for the enhanced {@code for}
+     * loop in direct style. Each loop (each {@link Iterable#iterator() iterator()}) takes values from the
+     * channel as {@link #iterator()} does: it blocks in each step, and values another consumer takes are not
+     * seen. Inside a cancelled fiber the loop ends with a {@link CancelledException}, which ends the
+     * {@code Effect.gen} block as cancelled.
+     *
+     * {@snippet :
+     * Effect<String, Integer> total(Receiver<Integer> numbers) {
+     *     return Effect.gen(d -> {
+     *         int sum = 0;
+     *         for (int n : numbers.values()) { // until the channel is closed and drained
+     *             sum += n;
+     *         }
+     *         return sum;
+     *     });
+     * }
+     * }
+     *
+     * @return an iterable over the remaining values
+     */
+    default Iterable<A> values() {
+        return this::iterator;
+    }
+
+    /**
+     * Tells whether the channel is closed <em>and</em> drained, without consuming anything: every
+     * {@code recv} now yields {@code Err(CLOSED)} at once. Once true, it stays true. While it is false a value
+     * may still come (or the channel may still close), so use it for monitoring and tests, not to decide
+     * whether to {@code recv}: the answer can be stale by the time you act on it.
+     *
+     * {@snippet :
+     * boolean finished(Receiver<String> in) {
+     *     return in.isClosedForReceive();
+     * }
+     * }
+     *
+     * @return {@code true} once the channel is closed and no value is left
+     */
+    boolean isClosedForReceive();
+
+    /**
+     * How many values are buffered in the channel right now (a snapshot): between 0 and
+     * {@link #capacity()}, always 0 on a rendezvous channel. Values whose senders still wait to hand them
+     * over are not counted.
+     *
+     * @return the number of buffered values
+     */
+    int size();
+
+    /**
+     * The channel's capacity: 0 for a rendezvous channel, {@code n} for {@code makeBounded(n)},
+     * {@link Integer#MAX_VALUE} for an unbounded channel ({@code make}).
+     *
+     * @return the capacity
+     */
+    int capacity();
 
     /**
      * A blocking iterator over the values until the channel is closed and drained. {@code hasNext} blocks.

@@ -152,7 +152,7 @@ public final class Schedule<E> {
      */
     public static <E> Schedule<E> fixedDelay(Duration delay) {
         long nanos = nonNegative(delay, "Schedule.fixedDelay", "delay");
-        return of("fixedDelay(" + delay + ")", nanos, 1.0);
+        return of("fixedDelay(" + DurationText.format(delay) + ")", nanos, 1.0);
     }
 
     /**
@@ -196,7 +196,7 @@ public final class Schedule<E> {
             throw new IllegalArgumentException("Schedule.exponential: factor must be >= 1 and finite, was "
                     + factor);
         }
-        return of("exponential(" + initial + ", x" + factor + ")", saturatedNanos(initial), factor);
+        return of("exponential(" + DurationText.format(initial) + ", x" + factor + ")", saturatedNanos(initial), factor);
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -372,6 +372,15 @@ public final class Schedule<E> {
         if (retryIf != null && !retryIf.test(error)) {
             return STOP;
         }
+        return nextRunDelayNanos(attempt, elapsedNanos);
+    }
+
+    /**
+     * The delay before run {@code run + 1} when run {@code run} (from 1) has ended and {@code elapsedNanos}
+     * have passed since the first run started, or {@link #STOP}: the delays and limits without the error
+     * predicate. Used by {@link Concurrency#repeat} (after successes) and by {@link #nextDelayNanos}.
+     */
+    long nextRunDelayNanos(int attempt, long elapsedNanos) {
         if (maxAttempts != UNLIMITED && attempt >= maxAttempts) {
             return STOP;
         }
@@ -425,14 +434,14 @@ public final class Schedule<E> {
     }
 
     /**
-     * Describes the schedule, e.g. {@code Schedule[exponential(PT0.1S, x2.0), maxDelay=PT5S, jitter=full,
-     * maxAttempts=6]}.
+     * Describes the schedule, with durations for people, e.g. {@code Schedule[exponential(100 ms, x2.0),
+     * maxDelay=5 s, jitter=full, maxAttempts=6]}.
      */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Schedule[").append(base);
         if (maxDelayNanos != UNSET) {
-            sb.append(", maxDelay=").append(Duration.ofNanos(maxDelayNanos));
+            sb.append(", maxDelay=").append(DurationText.formatNanos(maxDelayNanos));
         }
         if (jitter != null) {
             sb.append(", jitter=full");
@@ -441,7 +450,7 @@ public final class Schedule<E> {
             sb.append(", maxAttempts=").append(maxAttempts);
         }
         if (maxElapsedNanos != UNSET) {
-            sb.append(", maxElapsed=").append(Duration.ofNanos(maxElapsedNanos));
+            sb.append(", maxElapsed=").append(DurationText.formatNanos(maxElapsedNanos));
         }
         if (retryIf != null) {
             sb.append(", retryIf");

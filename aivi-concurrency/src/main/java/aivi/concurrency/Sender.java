@@ -63,6 +63,27 @@ public sealed interface Sender<A> permits ChannelHandles.SenderHandle {
     <E> Effect<E, Unit> close();
 
     /**
+     * How many values are buffered in the channel right now (a snapshot); see {@link Receiver#size()}.
+     *
+     * {@snippet :
+     * boolean backedUp(Sender<String> out) {
+     *     return out.size() == out.capacity();
+     * }
+     * }
+     *
+     * @return the number of buffered values
+     */
+    int size();
+
+    /**
+     * The channel's capacity: 0 for a rendezvous channel, {@code n} for {@code makeBounded(n)},
+     * {@link Integer#MAX_VALUE} for an unbounded channel ({@code make}).
+     *
+     * @return the capacity
+     */
+    int capacity();
+
+    /**
      * Tells whether the channel has been closed.
      *
      * @return {@code true} once closed

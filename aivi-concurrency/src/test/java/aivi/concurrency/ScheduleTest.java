@@ -207,8 +207,8 @@ class ScheduleTest {
     void toStringDescribesTheSettings() {
         assertThat(Schedule.exponential(Duration.ofMillis(100)).maxDelay(Duration.ofSeconds(5)).withJitter()
                 .maxAttempts(6).maxElapsed(Duration.ofMinutes(1)).retryIf(e -> true))
-                .hasToString("Schedule[exponential(PT0.1S, x2.0), maxDelay=PT5S, jitter=full, maxAttempts=6, "
-                        + "maxElapsed=PT1M, retryIf]");
+                .hasToString("Schedule[exponential(100 ms, x2.0), maxDelay=5 s, jitter=full, maxAttempts=6, "
+                        + "maxElapsed=1 min, retryIf]");
         assertThat(Schedule.immediate()).hasToString("Schedule[immediate]");
     }
 

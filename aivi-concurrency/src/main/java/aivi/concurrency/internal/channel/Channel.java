@@ -638,6 +638,19 @@ public final class Channel<A> {
         return drained;
     }
 
+    /**
+     * How many values are buffered right now (a snapshot): at most the capacity; always 0 on a rendezvous
+     * channel. Values held by senders still waiting to hand them over are not counted.
+     *
+     * @return the number of buffered values
+     */
+    public int size() {
+        lock();
+        int n = count;
+        unlock();
+        return n;
+    }
+
     /** For tests: how many nodes (live or dead) are queued, senders plus receivers. */
     int queuedWaiters() {
         int n = 0;
