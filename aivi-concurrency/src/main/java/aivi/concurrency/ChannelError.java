@@ -1,7 +1,7 @@
 package aivi.concurrency;
 
 /**
- * Why a channel operation did not transfer a value (the seed's {@code ChannelError = Closed}).
+ * Why a channel operation did not transfer a value (AIVI's {@code ChannelError = Closed}).
  *
  * {@snippet :
  * Effect<String, String> describe(Receiver<String> in) {

@@ -12,7 +12,7 @@ import java.util.function.Function;
 import aivi.concurrency.internal.channel.Channel;
 
 /**
- * The functions of the {@code aivi.concurrency} domain, with the seed's names: {@link #par par},
+ * The functions of the {@code aivi.concurrency} domain, with the AIVI language's names: {@link #par par},
  * {@link #race race}, {@link #scope scope}, {@link #spawn spawn}, {@link #timeoutWith timeoutWith},
  * {@link #retry retry}, {@link #sleep sleep}, and the channel functions.
  *
@@ -21,10 +21,17 @@ import aivi.concurrency.internal.channel.Channel;
  * have terminated.
  *
  * {@snippet :
- * Effect<String, String> slow = Concurrency.<String>sleep(200).as("left");
- * Effect<String, String> fast = Concurrency.<String>sleep(10).as("right");
+ * Effect<String, String> slow = Effect.gen(d -> {
+ *     d.await(Concurrency.sleep(200));
+ *     return "left";
+ * });
+ * Effect<String, String> fast = Effect.<String, String>succeed("right").zipLeft(Concurrency.sleep(10));
  * String winner = Concurrency.race(slow, fast).runOrThrow(); // "right"
  * }
+ *
+ * <p>Functions that cannot fail leave the error type {@code E} free; Java infers it from where the call is
+ * used (an argument, a typed variable, {@code d.await}), never from a chain after it. See {@link Effects}
+ * for chains that must start with one of them.
  */
 public final class Concurrency {
     private Concurrency() {
@@ -612,7 +619,7 @@ public final class Concurrency {
 
     /**
      * Makes an unbounded channel: {@code send} never blocks. The {@code sample} only fixes the type, as in
-     * the seed ({@code make sample}); it is never sent.
+     * the AIVI language ({@code make sample}); it is never sent.
      *
      * {@snippet :
      * Effect<String, Pair<Sender<String>, Receiver<String>>> ch = Concurrency.make("sample");

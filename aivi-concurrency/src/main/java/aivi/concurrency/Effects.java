@@ -278,4 +278,76 @@ public final class Effects<E> {
     public <A> Effect<E, Unit> close(Sender<A> sender) {
         return Concurrency.close(sender);
     }
+
+    /**
+     * {@link Effect#exit()} with this error type: {@code fx.exit(job).map(...)} needs no witness, where
+     * {@code job.exit().map(...)} would infer {@code Object}.
+     *
+     * {@snippet :
+     * Effects<String> fx = Effects.of(String.class);
+     * Effect<String, String> report = fx.exit(Effect.<String, Integer>fail("boom")).map(Exit::toString);
+     * }
+     *
+     * @param effect the effect whose outcome to capture
+     * @param <E2>   its error type
+     * @param <A>    its value type
+     * @return the effect; it never fails
+     */
+    public <E2, A> Effect<E, Exit<E2, A>> exit(Effect<E2, A> effect) {
+        return Objects.requireNonNull(effect, "Effects.exit: effect must not be null").exit();
+    }
+
+    /**
+     * {@link Task#await()} with this error type.
+     *
+     * {@snippet :
+     * Effects<String> fx = Effects.of(String.class);
+     * Effect<String, String> outcome = fx.spawn(fx.succeed(1)).flatMap(t -> fx.await(t).map(Exit::toString));
+     * }
+     *
+     * @param task the task
+     * @param <E2> its error type
+     * @param <A>  its value type
+     * @return the effect; it never fails
+     */
+    public <E2, A> Effect<E, Exit<E2, A>> await(Task<E2, A> task) {
+        return Objects.requireNonNull(task, "Effects.await: task must not be null").await();
+    }
+
+    /**
+     * {@link Task#cancel()} with this error type.
+     *
+     * {@snippet :
+     * Effects<String> fx = Effects.of(String.class);
+     * Effect<String, String> stopped = fx.spawn(fx.never()).flatMap(t -> fx.cancel(t).as("stopped"));
+     * }
+     *
+     * @param task the task
+     * @return the effect
+     */
+    public Effect<E, Unit> cancel(Task<?, ?> task) {
+        return Objects.requireNonNull(task, "Effects.cancel: task must not be null").cancel();
+    }
+
+    /**
+     * {@link Effect#fold} with this error type.
+     *
+     * {@snippet :
+     * Effects<String> fx = Effects.of(String.class);
+     * Effect<String, Integer> length = fx.fold(Effect.<Integer, String>fail(404), e -> "error " + e, v -> v)
+     *         .map(String::length);
+     * }
+     *
+     * @param effect    the effect
+     * @param onFailure maps its error
+     * @param onSuccess maps its value
+     * @param <E2>      its error type
+     * @param <A>       its value type
+     * @param <B>       the result type
+     * @return the effect; it never fails with a typed error
+     */
+    public <E2, A, B> Effect<E, B> fold(Effect<E2, A> effect, Function<? super E2, ? extends B> onFailure,
+                                        Function<? super A, ? extends B> onSuccess) {
+        return Objects.requireNonNull(effect, "Effects.fold: effect must not be null").fold(onFailure, onSuccess);
+    }
 }

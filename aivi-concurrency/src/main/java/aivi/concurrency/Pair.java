@@ -3,7 +3,7 @@ package aivi.concurrency;
 import java.util.Objects;
 
 /**
- * An immutable pair of two values: the seed's tuple {@code (A, B)}, as returned by
+ * An immutable pair of two values: AIVI's tuple {@code (A, B)}, as returned by
  * {@link Concurrency#par par} and {@link Concurrency#make() make}.
  *
  * {@snippet :

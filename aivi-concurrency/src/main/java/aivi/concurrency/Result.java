@@ -5,7 +5,7 @@ import java.util.function.Function;
 
 /**
  * The outcome of an operation that can fail in an expected way: {@link Ok} with a value or {@link Err}
- * with an error (the seed's {@code Result ChannelError A}). Neither component is ever {@code null}.
+ * with an error (AIVI's {@code Result ChannelError A}). Neither component is ever {@code null}.
  *
  * {@snippet :
  * Result<ChannelError, Integer> r = Result.ok(42);

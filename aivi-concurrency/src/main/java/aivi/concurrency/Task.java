@@ -22,6 +22,19 @@ public sealed interface Task<E, A> permits FiberTask {
      * cancelled task ends the joiner as cancelled. It can be joined any number of times and always gives
      * the same settled outcome. The wait is cancellable (cancelling the joiner does not cancel the task).
      *
+     * <p><b>After the task's scope ended.</b> A scope cancels the children still running when its body ends.
+     * A task handle that outlives its scope (returned from the scope's body, say) therefore usually belongs
+     * to a cancelled task, and joining it ends the joiner as cancelled, exactly as joining any cancelled
+     * task does; inside a {@code run()} that means the whole run ends {@code Cancelled}. To keep a result
+     * beyond the scope, join inside the body ({@code s.spawn(e).flatMap(Task::join)}) and return the
+     * value; to inspect a task without being cancelled by it, use {@link #await()} (it yields
+     * {@link Exit.Cancelled}) or {@link #poll()}.
+     *
+     * {@snippet :
+     * Effect<String, Integer> inside = Concurrency.scope(s -> s.spawn(Effect.<String, Integer>succeed(1))
+     *         .flatMap(Task::join)); // joined while the scope runs: 1
+     * }
+     *
      * @return the effect
      */
     Effect<E, A> join();

@@ -243,9 +243,13 @@ class EverydayToolsTest {
         Permits permits = Permits.of(1);
         try (VirtualRuntime vr = new VirtualRuntime()) {
             Effect<String, String> program = Effect.gen(d -> {
-                Task<String, Unit> holder = d.await(spawn(permits.withPermit(Concurrency.<String>sleep(100))));
+                Pair<Sender<Unit>, Receiver<Unit>> held = d.await(makeBounded(1));
+                Task<String, Unit> holder = d.await(spawn(permits.withPermit(
+                        held.first().<String>send(Unit.UNIT).then(Concurrency.sleep(100)))));
+                d.await(held.second().recv()); // the holder has the permit
                 Task<String, Unit> waiter = d.await(spawn(permits.withPermit(Effect.<String>unit())));
-                d.await(Concurrency.sleep(10));
+                d.await(Concurrency.sleep(10)); // virtual time moves only once the waiter is parked
+                assertThat(waiter.poll()).as("the waiter is still waiting").isEmpty();
                 d.await(waiter.cancel());
                 d.await(holder.join());
                 return "waiter cancelled: " + d.await(waiter.isCancelled());
@@ -257,6 +261,19 @@ class EverydayToolsTest {
                 .hasMessage("Permits.of: permits must be >= 1, was 0");
         assertThatThrownBy(() -> permits.withPermits(2, Effect.unit())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("between 1 and 1, was 2");
+    }
+
+    // ------------------------------------------------------------------------------- task messages
+
+    @Test
+    void aTaskThatOutlivedItsScopeWasCancelledAndAwaitSaysSo() {
+        try (VirtualRuntime vr = new VirtualRuntime()) {
+            Effect<String, Task<String, Integer>> escaped = scope(s -> s.spawn(EverydayToolsTest.<String, Integer>after(100, 1)));
+            Effect<String, Exit<String, Integer>> awaited = escaped.flatMap(Task::await);
+            assertThat(vr.run(awaited)).isEqualTo(Exit.success(Exit.cancelled()));
+            Effect<String, Integer> joined = escaped.flatMap(Task::join);
+            assertThat(vr.run(joined)).as("joining a cancelled task ends the joiner cancelled").isEqualTo(Exit.cancelled());
+        }
     }
 
     // ------------------------------------------------------------------------------------ durations
