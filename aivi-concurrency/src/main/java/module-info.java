@@ -18,4 +18,7 @@ module aivi.concurrency {
     requires jdk.jfr;
 
     exports aivi.concurrency;
+    // Compile time only: @CheckReturnValue on the types whose methods build effects, so Error Prone and IDEs
+    // warn about an effect that is built and dropped. The annotations are not needed at run time.
+    requires static com.google.errorprone.annotations;
 }

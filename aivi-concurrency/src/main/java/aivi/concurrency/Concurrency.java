@@ -1,5 +1,7 @@
 package aivi.concurrency;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +35,7 @@ import aivi.concurrency.internal.channel.Channel;
  * used (an argument, a typed variable, {@code d.await}), never from a chain after it. See {@link Effects}
  * for chains that must start with one of them.
  */
+@CheckReturnValue
 public final class Concurrency {
     private Concurrency() {
     }

@@ -1,5 +1,8 @@
 package aivi.concurrency;
 
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
+import com.google.errorprone.annotations.CheckReturnValue;
+
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +36,11 @@ import java.util.function.Supplier;
  * <p><b>Stack safety.</b> The interpreter uses an explicit stack: a million nested {@code flatMap}s, left- or
  * right-associated, and effects that loop by recursion run in constant Java stack.
  *
+ * <p><b>An effect that is built and dropped does nothing.</b> {@code Concurrency.sleep(10);} as a statement
+ * only builds a value. {@code Effect} and the types that build effects are annotated
+ * {@code @CheckReturnValue} (Error Prone's annotation, needed at compile time only), so Error Prone and
+ * IDEs that read it warn about such a statement; {@link #run()} and {@link #runOrThrow()} are exempt.
+ *
  * <p><b>Type inference.</b> A generic factory used as the receiver of a chain ({@code
  * Concurrency.sleep(50).as("x")}) makes Java infer {@code E = Object}. Prefer the forms that take the next
  * effect as an argument ({@link #then}, {@link #zip}), the direct-style builder {@link #gen}, or assign the
@@ -41,6 +49,7 @@ import java.util.function.Supplier;
  * @param <E> the typed error
  * @param <A> the value
  */
+@CheckReturnValue
 public abstract sealed class Effect<E, A>
         permits Node.Succeed, Node.Fail, Node.Done, Node.Sync, Node.Attempt, Node.Suspend, Node.FlatMap,
         Node.Map, Node.Fold, Node.Ensuring, Node.CaptureExit, Node.Mask, Node.PopMask, Node.Prim, Node.Gen {
@@ -631,6 +640,7 @@ public abstract sealed class Effect<E, A>
      *
      * @return the outcome
      */
+    @CanIgnoreReturnValue
     public final Exit<E, A> run() {
         return EffectRuntime.defaultRuntime().run(this);
     }
@@ -642,6 +652,7 @@ public abstract sealed class Effect<E, A>
      *
      * @return the value
      */
+    @CanIgnoreReturnValue
     public final A runOrThrow() {
         return run().getOrThrow();
     }

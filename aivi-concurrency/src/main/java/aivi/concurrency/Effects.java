@@ -1,5 +1,7 @@
 package aivi.concurrency;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -24,6 +26,7 @@ import java.util.function.Supplier;
  *
  * @param <E> the typed error of every effect made here
  */
+@CheckReturnValue
 public final class Effects<E> {
     private static final Effects<?> INSTANCE = new Effects<>();
 

@@ -1,5 +1,7 @@
 package aivi.concurrency;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 import java.util.Objects;
 import java.util.concurrent.Semaphore;
 
@@ -27,6 +29,7 @@ import java.util.concurrent.Semaphore;
  * {@link Concurrency#ticker ticker}, or hold each permit for the period:
  * {@code permits.withPermit(call.zipLeft(Concurrency.sleep(period)))}.
  */
+@CheckReturnValue
 public final class Permits {
     private final int total;
     private final Semaphore semaphore;

@@ -1,5 +1,7 @@
 package aivi.concurrency;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.Flow;
@@ -25,6 +27,7 @@ import java.util.stream.Stream;
  *
  * @param <A> the type of values
  */
+@CheckReturnValue
 public sealed interface Receiver<A> permits ChannelHandles.ReceiverHandle {
 
     /**

@@ -1,5 +1,7 @@
 package aivi.concurrency;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 /**
  * The handle of a structured-concurrency scope, passed to the body of {@link Concurrency#scope scope}.
  * Children spawned through it run on their own fibers and never outlive the scope:
@@ -22,6 +24,7 @@ package aivi.concurrency;
  * <p>A child's typed failure becomes the scope's failure, so children should share the scope's error type;
  * to handle a child's error yourself, spawn {@code effect.exit()}.
  */
+@CheckReturnValue
 public sealed interface Scope permits ScopeImpl {
 
     /**

@@ -1,5 +1,7 @@
 package aivi.concurrency;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 /**
  * The sending end of a channel made by {@link Concurrency#make() make} or
  * {@link Concurrency#makeBounded makeBounded}. Thread-safe; any number of fibers may send at once.
@@ -12,6 +14,7 @@ package aivi.concurrency;
  *
  * @param <A> the type of values
  */
+@CheckReturnValue
 public sealed interface Sender<A> permits ChannelHandles.SenderHandle {
 
     /**

@@ -1,5 +1,7 @@
 package aivi.concurrency;
 
+import com.google.errorprone.annotations.CheckReturnValue;
+
 import java.util.Optional;
 
 /**
@@ -15,6 +17,7 @@ import java.util.Optional;
  * @param <E> the task's typed error
  * @param <A> the task's value
  */
+@CheckReturnValue
 public sealed interface Task<E, A> permits FiberTask {
 
     /**

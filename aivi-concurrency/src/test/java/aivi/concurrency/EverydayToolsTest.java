@@ -276,6 +276,16 @@ class EverydayToolsTest {
         }
     }
 
+    @Test
+    void effectBuildersAreAnnotatedSoADroppedEffectIsFlagged() throws Exception {
+        for (Class<?> c : List.of(Effect.class, Concurrency.class, Effects.class, Sender.class, Receiver.class,
+                Task.class, Scope.class, Permits.class)) {
+            assertThat(c.isAnnotationPresent(com.google.errorprone.annotations.CheckReturnValue.class)).as("%s", c).isTrue();
+        }
+        assertThat(Effect.class.getMethod("run").isAnnotationPresent(
+                com.google.errorprone.annotations.CanIgnoreReturnValue.class)).isTrue();
+    }
+
     // ------------------------------------------------------------------------------------ durations
 
     @Test
