@@ -144,6 +144,21 @@ public final class Effects<E> {
     }
 
     /**
+     * See {@link Concurrency#sleep(java.time.Duration)}.
+     *
+     * {@snippet :
+     * Effects<String> fx = Effects.of(String.class);
+     * Effect<String, String> later = fx.sleep(Duration.ofMillis(50)).as("later");
+     * }
+     *
+     * @param duration how long
+     * @return the effect
+     */
+    public Effect<E, Unit> sleep(java.time.Duration duration) {
+        return Concurrency.sleep(duration);
+    }
+
+    /**
      * See {@link Concurrency#par}.
      *
      * @param left  the first effect
@@ -191,7 +206,7 @@ public final class Effects<E> {
     }
 
     /**
-     * See {@link Concurrency#timeoutWith}.
+     * See {@link Concurrency#timeoutWith(long, Object, Effect)}.
      *
      * @param millis       the limit
      * @param timeoutError the error on timeout
@@ -201,6 +216,24 @@ public final class Effects<E> {
      */
     public <A> Effect<E, A> timeoutWith(long millis, E timeoutError, Effect<E, A> effect) {
         return Concurrency.timeoutWith(millis, timeoutError, effect);
+    }
+
+    /**
+     * See {@link Concurrency#timeoutWith(java.time.Duration, Object, Effect)}.
+     *
+     * {@snippet :
+     * Effects<String> fx = Effects.of(String.class);
+     * Effect<String, Integer> nine = fx.timeoutWith(Duration.ofMillis(100), "timeout", fx.succeed(9)).map(n -> n);
+     * }
+     *
+     * @param limit        the limit
+     * @param timeoutError the error on timeout
+     * @param effect       the effect
+     * @param <A>          the value type
+     * @return the effect
+     */
+    public <A> Effect<E, A> timeoutWith(java.time.Duration limit, E timeoutError, Effect<E, A> effect) {
+        return Concurrency.timeoutWith(limit, timeoutError, effect);
     }
 
     /**

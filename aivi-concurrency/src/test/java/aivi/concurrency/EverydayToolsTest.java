@@ -263,6 +263,25 @@ class EverydayToolsTest {
                 .hasMessageContaining("between 1 and 1, was 2");
     }
 
+    @Test
+    void effectsFixesTheErrorTypeOfTheInstanceMethodsThatLeaveItFree() {
+        Effects<String> fx = Effects.of(String.class);
+        try (VirtualRuntime vr = new VirtualRuntime()) {
+            Effect<String, String> program = fx.spawn(fx.<Integer>never()).flatMap(t -> fx.cancel(t)
+                    .then(fx.await(t)).map(Exit::toString)
+                    .flatMap(cancelled -> fx.exit(Effect.<Integer, String>fail(404)).map(e -> cancelled + " " + e))
+                    .flatMap(s -> fx.fold(Effect.<Integer, String>fail(500), e -> "error " + e, v -> v).map(f -> s + " " + f))
+                    .flatMap(s -> fx.timeoutWith(Duration.ofMillis(20), "timeout", fx.sleep(Duration.ofMillis(50)).as(s))));
+            assertThat(vr.run(program)).isEqualTo(Exit.failure("timeout"));
+            Effect<String, String> ok = fx.timeoutWith(Duration.ofMillis(100), "timeout",
+                    fx.sleep(Duration.ofMillis(50)).then(fx.spawn(fx.<Integer>never())).flatMap(t -> fx.cancel(t)
+                    .then(fx.await(t)).map(Exit::toString)
+                    .flatMap(c -> fx.exit(Effect.<Integer, String>fail(404)).map(e -> c + " " + e))
+                    .flatMap(x -> fx.fold(Effect.<Integer, String>fail(500), e -> "error " + e, v -> v).map(f -> x + " " + f))));
+            assertThat(vr.run(ok)).isEqualTo(Exit.success("Cancelled[] Failure[error=404] error 500"));
+        }
+    }
+
     // ------------------------------------------------------------------------------- task messages
 
     @Test
@@ -277,13 +296,12 @@ class EverydayToolsTest {
     }
 
     @Test
-    void effectBuildersAreAnnotatedSoADroppedEffectIsFlagged() throws Exception {
+    void effectBuildersAreAnnotatedSoADroppedEffectIsFlagged() {
         for (Class<?> c : List.of(Effect.class, Concurrency.class, Effects.class, Sender.class, Receiver.class,
                 Task.class, Scope.class, Permits.class)) {
             assertThat(c.isAnnotationPresent(com.google.errorprone.annotations.CheckReturnValue.class)).as("%s", c).isTrue();
         }
-        assertThat(Effect.class.getMethod("run").isAnnotationPresent(
-                com.google.errorprone.annotations.CanIgnoreReturnValue.class)).isTrue();
+        // @CanIgnoreReturnValue on run() has CLASS retention: the compiler sees it, reflection does not.
     }
 
     // ------------------------------------------------------------------------------------ durations
