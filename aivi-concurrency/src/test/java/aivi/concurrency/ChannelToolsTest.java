@@ -206,4 +206,38 @@ class ChannelToolsTest {
         });
         assertThat(program.runOrThrow()).isEqualTo("2/4 2/4 true 0 false ab true false");
     }
+
+    @Test
+    void cancellingARepeatDuringItsDelayEndsItPromptly() {
+        AtomicInteger runs = new AtomicInteger();
+        try (VirtualRuntime vr = new VirtualRuntime()) {
+            Effect<String, Integer> forever = repeat(Schedule.fixedDelay(Duration.ofSeconds(1)),
+                    Effect.sync(runs::incrementAndGet));
+            Effect<String, Exit<String, Integer>> program = Effect.gen(d -> {
+                Task<String, Integer> t = d.await(spawn(forever));
+                d.await(Concurrency.sleep(2_500));
+                d.await(t.cancel());
+                return d.await(t.await());
+            });
+            assertThat(vr.run(program)).isEqualTo(Exit.success(Exit.cancelled()));
+            assertThat(vr.nowMillis()).isEqualTo(2_500);
+        }
+        assertThat(runs).hasValue(3); // at 0, 1000 and 2000 ms
+    }
+
+    @Test
+    void mapParRejectsANullEffectWithAMessageAndBadArgumentsAtTheCall() {
+        try (VirtualRuntime vr = new VirtualRuntime()) {
+            Effect<String, List<String>> program = ChannelToolsTest.<String>filled(2).flatMap(in ->
+                    mapPar(in, 2, v -> (Effect<String, String>) null));
+            assertThat(vr.run(program).getCause()).get().asString().contains("Concurrency.mapPar: f returned null");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> mapPar(null, 1, v -> Effect.unit()))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("in must not be null");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> forEachPar(Concurrency.<String, Integer>make()
+                        .runOrThrow().second(), 0, v -> Effect.unit()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("Concurrency.forEachPar: parallelism must be >= 1, was 0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ticker(Duration.ofNanos(10)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("Concurrency.ticker: period must be at least 1 ms, was 10 ns");
+    }
 }

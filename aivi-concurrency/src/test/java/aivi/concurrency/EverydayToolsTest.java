@@ -304,6 +304,43 @@ class EverydayToolsTest {
         // @CanIgnoreReturnValue on run() has CLASS retention: the compiler sees it, reflection does not.
     }
 
+    @Test
+    void aHolderCancelledWhileHoldingGivesThePermitBack() {
+        Permits permits = Permits.of(1);
+        try (VirtualRuntime vr = new VirtualRuntime()) {
+            Effect<String, Exit<String, Unit>> program = Effect.gen(d -> {
+                Task<String, Unit> holder = d.await(spawn(permits.withPermit(Effect.<String, Unit>never())));
+                d.await(Concurrency.sleep(10));
+                int whileHeld = permits.available();
+                d.await(holder.cancel());
+                return d.await(permits.withPermit(Effect.<String, Unit>sync(() -> {
+                    assertThat(whileHeld).isZero();
+                    return Unit.UNIT;
+                })).exit());
+            });
+            assertThat(vr.run(program)).isEqualTo(Exit.success(Exit.success(Unit.UNIT)));
+        }
+        assertThat(permits.available()).isEqualTo(1);
+    }
+
+    @Test
+    void aCallbackThatThrowsIsADefectOrThrowsOutOfFold() {
+        IllegalStateException bug = new IllegalStateException("bug");
+        assertThat(Effect.<String, Integer>succeed(1).tap(n -> {
+            throw bug;
+        }).run()).isEqualTo(Exit.defect(bug));
+        assertThat(Effect.<String, Integer>fail("x").tapError(e -> {
+            throw bug;
+        }).run()).isEqualTo(Exit.defect(bug));
+        assertThat(Concurrency.par(Effect.<String, Integer>succeed(1), Effect.succeed(2), Effect.succeed(3),
+                (a, b, c) -> {
+                    throw bug;
+                }).run()).isEqualTo(Exit.defect(bug));
+        assertThatThrownBy(() -> Exit.success(1).fold(v -> {
+            throw bug;
+        }, e -> 0, t -> 0, () -> 0)).isSameAs(bug);
+    }
+
     // ------------------------------------------------------------------------------------ durations
 
     @Test

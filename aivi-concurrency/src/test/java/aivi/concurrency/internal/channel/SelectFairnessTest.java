@@ -115,4 +115,38 @@ class SelectFairnessTest {
         assertThat(got[0]).as("clause 0 of %s", java.util.Arrays.toString(got)).isGreaterThan(80);
         assertThat(got[1]).as("clause 1 of %s", java.util.Arrays.toString(got)).isGreaterThan(80);
     }
+
+    @Test
+    void aPrioritizedSelectTakesTheLowestReadyIndexAndQueuesInIndexOrder() throws Exception {
+        List<Channel<Integer>> channels = new ArrayList<>();
+        List<SelectClause<?>> cs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Channel<Integer> ch = Channel.unbounded();
+            channels.add(ch);
+            cs.add(SelectClause.receive(ch));
+        }
+        for (int t = 0; t < 100; t++) {
+            channels.get(1).send(t);
+            channels.get(3).send(t);
+        }
+        for (int t = 0; t < 100; t++) {
+            assertThat(((Selection.Received) Select.selectPrioritized(cs)).clause()).isEqualTo(1);
+        }
+        assertThat(((Selection.Received) Select.selectOrDefault(cs, true)).clause()).isEqualTo(3);
+
+        Channel<Integer> c = Channel.rendezvous();
+        List<SelectClause<?>> sends = List.of(SelectClause.send(c, 0), SelectClause.send(c, 1));
+        try (Threads threads = new Threads()) {
+            threads.start("selector", () -> {
+                for (int i = 0; i < 50; i++) {
+                    Select.selectPrioritized(sends);
+                }
+            });
+            for (int i = 0; i < 50; i++) {
+                Waiting.until(() -> c.queuedWaiters() == 2, "both send clauses queued");
+                assertThat(c.receiveOrNull()).isZero();
+                Waiting.until(() -> c.queuedWaiters() != 1, "the losing clause unlinked");
+            }
+        }
+    }
 }
