@@ -141,7 +141,7 @@ class EverydayToolsTest {
                     .isEqualTo(Exit.failure("timeout"));
             assertThat(vr.nowMillis()).isEqualTo(100);
             assertThat(vr.run(timeoutWith(Duration.ofNanos(1), "timeout", Effect.succeed(9))))
-                    .as("a positive limit below 1 ms is rounded up, not treated as zero").isEqualTo(Exit.success(9));
+                    .as("a positive limit below 1 ms is kept, not treated as zero").isEqualTo(Exit.success(9));
             assertThat(vr.run(timeoutWith(Duration.ZERO, "timeout", Effect.succeed(9)))).isEqualTo(Exit.failure("timeout"));
             assertThat(vr.run(timeoutWith(Duration.ofSeconds(Long.MAX_VALUE), "timeout", Effect.succeed(9))))
                     .as("a huge limit saturates instead of overflowing").isEqualTo(Exit.success(9));
