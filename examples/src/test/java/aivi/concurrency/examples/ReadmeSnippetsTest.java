@@ -132,8 +132,9 @@ class ReadmeSnippetsTest {
         assertThat(readme).contains("```\n./mvnw -B verify\n```");
         assertThat(ci.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList())
                 .last().isEqualTo("./mvnw -B verify");
+        // $JAVA_HOME/bin/java when JAVA_HOME is set, else java from the PATH (the Requirements section says so)
         assertThat(readme).contains("```\n./mvnw -B -q -pl examples -am package -DskipTests"
-                + " && java -jar examples/target/aivi-demo.jar\n```");
+                + " && \"${JAVA_HOME:+$JAVA_HOME/bin/}java\" -jar examples/target/aivi-demo.jar\n```");
         assertThat(examplesPom).contains("<finalName>aivi-demo</finalName>",
                 "<mainClass>aivi.concurrency.examples.Demo</mainClass>");
     }
