@@ -240,4 +240,36 @@ class ChannelToolsTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ticker(Duration.ofNanos(10)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("Concurrency.ticker: period must be at least 1 ms, was 10 ns");
     }
+
+    @Test
+    void thePublicSelectIsUniformToo() {
+        // Go's TestSelectFairness through Concurrency.select: two idle receivers, then two that always have a value.
+        int rounds = 2_000;
+        Effect<String, int[]> program = Effect.gen(d -> {
+            List<Receiver<Integer>> receivers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Pair<Sender<Integer>, Receiver<Integer>> ch = d.await(make());
+                if (i >= 2) {
+                    for (int v = 0; v < rounds; v++) {
+                        d.await(ch.first().send(v));
+                    }
+                }
+                receivers.add(ch.second());
+            }
+            List<Clause<Integer>> clauses = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                int index = i;
+                clauses.add(Clause.recv(receivers.get(i), r -> index));
+            }
+            int[] counts = new int[4];
+            for (int i = 0; i < rounds; i++) {
+                counts[d.await(select(clauses))]++;
+            }
+            return counts;
+        });
+        int[] counts = program.runOrThrow();
+        // Expected 1,000 each, standard deviation about 22: 700 is more than 13 deviations away.
+        assertThat(counts[2]).as(java.util.Arrays.toString(counts)).isBetween(700, 1_300);
+        assertThat(counts[3]).as(java.util.Arrays.toString(counts)).isBetween(700, 1_300);
+    }
 }
