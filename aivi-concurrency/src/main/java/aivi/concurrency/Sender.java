@@ -8,7 +8,8 @@ import com.google.errorprone.annotations.CheckReturnValue;
  *
  * {@snippet :
  * Effect<String, Unit> produce(Sender<Integer> out) {
- *     return out.<String>send(1).then(out.send(2)).then(out.close());
+ *     Effect<String, Unit> first = out.send(1); // assigned: its free error type is inferred
+ *     return first.then(out.send(2)).then(out.close());
  * }
  * }
  *

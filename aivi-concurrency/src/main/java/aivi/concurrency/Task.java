@@ -9,7 +9,8 @@ import java.util.Optional;
  * {@link Scope#spawn}.
  *
  * {@snippet :
- * Effect<String, Integer> program = Concurrency.spawn(Effect.<String, Integer>succeed(21))
+ * Effect<String, Integer> job = Effect.succeed(21);
+ * Effect<String, Integer> program = Concurrency.spawn(job)
  *         .flatMap(task -> task.join())
  *         .map(n -> n * 2);
  * }
