@@ -17,7 +17,7 @@ import java.util.Objects;
  *
  * <pre>
  * 3 fibers
- * main [waiting: scope Scope[2 children] for 1.2 s]
+ * main [waiting: scope on Scope[2 children] for 1.2 s]
  *   producer [waiting: send on Channel@3f2a1b[capacity=0, buffered=0] for 1.2 s]
  *   consumer [running]
  * </pre>

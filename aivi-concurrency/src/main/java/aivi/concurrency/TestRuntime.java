@@ -33,6 +33,8 @@ import java.util.Objects;
  *
  * <p>Programs whose outcome depends on timing alone give the same outcome and the same virtual end time on
  * every run. Several runs may use one {@code TestRuntime} one after the other; virtual time carries over.
+ * Time moves only while a run is in progress: between runs the clock stands still, even if detached fibers
+ * sleep, so a test reads a stable clock after {@code run} returns.
  * {@link #close()} cancels and awaits detached fibers and stops the clock's driver.
  */
 public final class TestRuntime implements AutoCloseable {
