@@ -140,6 +140,40 @@ class DeadlockTest {
     }
 
     @Test
+    @Timeout(20)
+    void aFiberWaitingOnAFutureCompletedFromOutsideIsNotADeadlock() throws Exception {
+        // The library's future waits go through Fiber.blockFor with FUTURE; such a completion comes from
+        // outside the runtime, so "every fiber waits, no deadline" must not end the run.
+        java.util.concurrent.CompletableFuture<String> future = new java.util.concurrent.CompletableFuture<>();
+        Effect<String, String> awaitIt = new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.FUTURE, future,
+                () -> {
+                    try {
+                        return future.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw new IllegalStateException(e.getCause());
+                    }
+                }));
+        try (TestRuntime rt = TestRuntime.create()) {
+            Thread completer = Thread.ofPlatform().name("outside-completer").start(() -> {
+                // completes the future once the fiber is seen waiting on it (polls the dump; orders nothing)
+                long deadline = System.nanoTime() + TestFibers.GENEROUS.toNanos();
+                while (rt.runtime().dump().fibers().stream()
+                        .noneMatch(e -> e.activity() == FiberDump.Activity.FUTURE)) {
+                    if (System.nanoTime() - deadline > 0) {
+                        future.completeExceptionally(new AssertionError("never saw the fiber wait"));
+                        return;
+                    }
+                    Thread.onSpinWait();
+                }
+                future.complete("from outside");
+            });
+            assertThat(rt.run(awaitIt.named("awaiting"))).isEqualTo(Exit.success("from outside"));
+            completer.join();
+            assertThat(rt.clock().nanoTime()).isZero();
+        }
+    }
+
+    @Test
     @Timeout(10)
     void theRuntimeStaysUsableAfterADeadlock() {
         try (TestRuntime rt = TestRuntime.create()) {
