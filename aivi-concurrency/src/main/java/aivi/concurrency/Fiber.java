@@ -113,6 +113,7 @@ final class Fiber implements Runnable {
     private static final VarHandle WAITERS;
     private static final VarHandle LOCK;
     private static final VarHandle WAIT_KIND;
+    private static final VarHandle WAIT_SINCE;
 
     static {
         try {
@@ -120,6 +121,7 @@ final class Fiber implements Runnable {
             WAITERS = l.findVarHandle(Fiber.class, "waiters", Object.class);
             LOCK = l.findVarHandle(Fiber.class, "lock", ReentrantLock.class);
             WAIT_KIND = l.findVarHandle(Fiber.class, "waitKind", FiberDump.Activity.class);
+            WAIT_SINCE = l.findVarHandle(Fiber.class, "waitSince", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -187,6 +189,8 @@ final class Fiber implements Runnable {
     @SuppressWarnings("unused") // accessed through WAIT_KIND
     private volatile FiberDump.Activity waitKind;
     private Object waitOn;
+    /** System.nanoTime() at the start of the wait, or 0 until a dump first sees it (see enterWait). */
+    @SuppressWarnings("unused") // accessed through WAIT_SINCE
     private long waitSince;
 
     /** The branches of {@code par}/{@code race} running on other fibers, innermost first; for dumps. */
@@ -570,9 +574,13 @@ final class Fiber implements Runnable {
     // counting as busy. A fiber blocked anywhere else (real I/O, Thread.sleep, a JDK lock, user code) never
     // declared a wait and so counts as busy: time on a TestRuntime stands still while it is blocked there.
     //
-    // Cost on the hot path: two plain stores, one System.nanoTime() and one release store on entry, a
-    // release store and a plain store on exit, and a load of the final field runtime.idle that is null on
-    // every runtime but a TestRuntime's. No allocation, no shared write.
+    // Cost on the hot path: two plain (opaque) stores and one release store on entry, a release store and a
+    // plain store on exit, and a load of the final field runtime.idle that is null on every runtime but a
+    // TestRuntime's. No allocation, no shared write. The start time is read (System.nanoTime()) only for the
+    // waits that are slow anyway (sleep, scope, future); join, send, recv and select are the hand-offs of
+    // hot loops, and System.nanoTime() can cost hundreds of nanoseconds on virtualized machines (measured:
+    // 300-900 ns in our CI sandbox), so their start is stamped by the first dump that sees the wait (a CAS
+    // from 0), and dumps show how long they have waited since then.
     //
     // Nesting: a wait started inside another (a wait inside a library callback) keeps the outer record;
     // enterWait returns false and the matching exitWait does nothing.
@@ -587,7 +595,7 @@ final class Fiber implements Runnable {
             return false;
         }
         waitOn = on;
-        waitSince = System.nanoTime();
+        WAIT_SINCE.setOpaque(this, stampsOnEntry(kind) ? System.nanoTime() : 0L);
         WAIT_KIND.setRelease(this, kind); // publishes waitOn and waitSince to readers that see the kind
         IdleTracker idle = runtime.idle;
         if (idle != null) {
@@ -607,6 +615,12 @@ final class Fiber implements Runnable {
         }
         WAIT_KIND.setRelease(this, null);
         waitOn = null;
+    }
+
+    /** Whether a wait of {@code kind} reads the time on entry (see "Cost on the hot path" above). */
+    private static boolean stampsOnEntry(FiberDump.Activity kind) {
+        return kind == FiberDump.Activity.SLEEP || kind == FiberDump.Activity.SCOPE
+                || kind == FiberDump.Activity.FUTURE;
     }
 
     /** What this fiber waits on now, or {@code null} while it runs (acquire load). Any thread. */
@@ -763,7 +777,13 @@ final class Fiber implements Runnable {
         }
         FiberDump.Activity kind = waitKind();
         Object on = waitOn;
-        long since = waitSince;
+        long since = (long) WAIT_SINCE.getOpaque(this);
+        if (since == 0 && kind != null) {
+            // Not stamped on entry: this dump is the first to see the wait. If the fiber has moved on to
+            // another wait meanwhile, that one is stamped a little late, which only shortens its duration.
+            long witness = (long) WAIT_SINCE.compareAndExchange(this, 0L, now);
+            since = witness == 0 ? now : witness;
+        }
         List<FiberDump.Entry> children = new ArrayList<>();
         ScopeImpl[] ss = scopes;
         int n = Math.min(scopeCount, ss == null ? 0 : ss.length);

@@ -76,7 +76,10 @@ public final class FiberDump {
      * @param name       the fiber's name (its virtual thread's name)
      * @param activity   what it does
      * @param waitingOn  what it waits on, in words (a channel, a task, a scope, a deadline); empty while running
-     * @param waitingFor how long it has waited (real time); {@link Duration#ZERO} while running
+     * @param waitingFor how long it has waited (real time); {@link Duration#ZERO} while running. Sleep, scope
+     *                   and future waits are timed from their start; join, send, recv and select waits (too
+     *                   frequent to time each) from the first dump that saw them, so the first such dump
+     *                   shows them at 0 ms
      * @param cancelling whether its cancellation was requested and it has not ended yet
      * @param children   the fibers it spawned that are still live
      */

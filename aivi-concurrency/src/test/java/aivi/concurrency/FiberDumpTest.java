@@ -109,6 +109,30 @@ class FiberDumpTest {
     }
 
     @Test
+    void aChannelWaitIsTimedFromTheFirstDumpThatSeesItAndASleepFromItsStart() {
+        try (EffectRuntime rt = EffectRuntime.create()) {
+            rt.run(Concurrency.<String, Integer>make().flatMap(ch -> Concurrency.spawnDetached(
+                    ch.second().<String>recv().named("receiver"))));
+            FiberDump first = awaitDump(rt, d -> waits(d, "receiver", FiberDump.Activity.RECV));
+            assertThat(entry(first, "receiver").waitingFor()).as("the first dump to see it stamps it").isZero();
+            rt.run(Concurrency.spawnDetached(Concurrency.<String>sleep(600_000).named("sleeper")));
+            first = awaitDump(rt, d -> waits(d, "sleeper", FiberDump.Activity.SLEEP));
+            long bound = System.nanoTime() + TestFibers.GENEROUS.toNanos();
+            FiberDump later;
+            do { // real time passes between dumps; this only waits for the durations to grow
+                later = rt.dump();
+                assertThat(System.nanoTime() - bound).as("durations grow in time").isNegative();
+                Thread.yield();
+            } while (entry(later, "receiver").waitingFor().isZero() || entry(later, "sleeper").waitingFor().isZero());
+            assertThat(entry(later, "sleeper").waitingFor()).isGreaterThan(entry(first, "sleeper").waitingFor());
+        }
+    }
+
+    private static FiberDump.Entry entry(FiberDump d, String name) {
+        return d.fibers().stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
     void detachedFibersAreRootsOfTheDump() {
         try (EffectRuntime rt = EffectRuntime.create()) {
             rt.run(Concurrency.spawnDetached(Effect.<String, Unit>never().named("daemon")));
