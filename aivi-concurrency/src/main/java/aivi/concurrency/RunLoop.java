@@ -37,6 +37,11 @@ import java.util.function.Function;
  * recursively on the same fiber (same levels, fresh continuation stack). That recursion is bounded by how
  * deeply such constructs are nested in the program text, not by how long the program runs.
  *
+ * <p><b>Defects</b> are traced when the loop starts unwinding with one: the frames still on the continuation
+ * stack are appended to the cause's {@link EffectTrace} (created on first use, a suppressed exception), once per
+ * defect and loop. Nested loops and the fibers the defect crosses each add their part, innermost first. This
+ * costs one type check per unwind and nothing on the success path.
+ *
  * <p>Only the fiber's own thread ever runs this loop for that fiber, so nothing here is shared.
  */
 final class RunLoop {
@@ -61,6 +66,7 @@ final class RunLoop {
         Effect cur = start;
         Object value = null;
         Exit exit = null;
+        Throwable traced = null;
 
         for (;;) {
             // ---- eval ----
@@ -270,6 +276,10 @@ final class RunLoop {
             }
 
             // ---- unwind: pop frames with a non-success exit ----
+            if (exit instanceof Exit.Defect d && d.cause() != traced) {
+                traced = d.cause(); // the defect path only: name the pending steps for the user (EffectTrace)
+                EffectTrace.record(fiber, traced, stack, sp);
+            }
             for (;;) {
                 if (sp == 0) {
                     return exit;

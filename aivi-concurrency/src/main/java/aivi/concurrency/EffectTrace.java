@@ -1,0 +1,133 @@
+package aivi.concurrency;
+
+import java.io.Serial;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * Attached (as a suppressed exception) to the cause of every defect: the chain of effects that was running
+ * around the code that threw, innermost first, as stack frames a Java developer can read. The defect's own
+ * stack trace names the lambda that threw (its first frames are the user's code); the interpreter's frames
+ * below it say nothing about the program. This trace lists, for each step still pending when the defect
+ * happened, the kind of step ({@code flatMap}, {@code map}, {@code catchAll}, {@code ensuring}, ...) and
+ * the class whose code built it, and a {@code Fiber.run(<fiber name>)} frame that ends each fiber's part. A
+ * defect that reaches another fiber as a defect (through {@code par}, {@code race}, {@code scope}) adds that
+ * fiber's part below.
+ *
+ * {@snippet :
+ * Exit<String, Integer> exit = Effect.<String, Integer>succeed(1)
+ *         .map(x -> x / 0)
+ *         .flatMap(x -> Effect.succeed(x + 1))
+ *         .run();
+ * if (exit instanceof Exit.Defect<String, Integer> d) {
+ *     d.cause().printStackTrace(); // ArithmeticException, then "Suppressed: aivi.concurrency.EffectTrace: ..."
+ * }
+ * }
+ */
+public final class EffectTrace extends RuntimeException {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    // Written by the fibers the defect passes through; a defect object may be shared (a rethrown constant, a
+    // joined task's defect seen by several joiners), so appends take the lock. The frames stay bounded.
+    private static final int MAX_FRAMES = 64;
+    private final transient ReentrantLock lock = new ReentrantLock();
+    private StackTraceElement[] frames = new StackTraceElement[0];
+    private transient Fiber lastFiber;
+
+    private EffectTrace() {
+        super("the effects around this defect, innermost first (each frame: the step, and the class that built it)",
+                null, false, true);
+    }
+
+    /**
+     * Appends the pending steps {@code stack[0..sp)} of a run loop on {@code fiber} to the trace of
+     * {@code cause}, creating it on first use. Called on the defect path only.
+     */
+    @SuppressWarnings("rawtypes")
+    static void record(Fiber fiber, Throwable cause, Effect[] stack, int sp) {
+        if (cause instanceof EffectTrace) {
+            return;
+        }
+        EffectTrace trace = null;
+        for (Throwable s : cause.getSuppressed()) {
+            if (s instanceof EffectTrace t) {
+                trace = t;
+                break;
+            }
+        }
+        if (trace == null) {
+            trace = new EffectTrace();
+            cause.addSuppressed(trace);
+        }
+        trace.append(fiber, stack, sp);
+    }
+
+    @SuppressWarnings("rawtypes")
+    private void append(Fiber fiber, Effect[] stack, int sp) {
+        lock.lock();
+        try {
+            StackTraceElement[] fs = frames;
+            int n = fs.length;
+            if (n >= MAX_FRAMES) {
+                return;
+            }
+            // Each fiber's section ends with its Fiber.run frame; a later loop of the same fiber (an enclosing
+            // scope's) continues the section, so its marker moves to the new end.
+            if (fiber == lastFiber && n > 0) {
+                n--;
+            }
+            StackTraceElement[] more = Arrays.copyOf(fs, Math.min(MAX_FRAMES, n + sp + 1));
+            for (int i = sp - 1; i >= 0 && n < more.length - 1; i--) {
+                StackTraceElement e = frameOf(stack[i]);
+                if (e != null) {
+                    more[n++] = e;
+                }
+            }
+            Thread t = fiber.thread;
+            more[n++] = new StackTraceElement(Fiber.class.getName(), "run", t == null ? "fiber" : t.getName(), -1);
+            lastFiber = fiber;
+            frames = n == more.length ? more : Arrays.copyOf(more, n);
+            setStackTrace(frames);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static StackTraceElement frameOf(Effect frame) {
+        return switch (frame.tag) {
+            case Node.FLAT_MAP -> step("flatMap", ((Node.FlatMap) frame).f);
+            case Node.MAP -> step("map", ((Node.Map) frame).f);
+            case Node.FOLD -> {
+                Node.Fold f = (Node.Fold) frame;
+                if (f.onSuccess == null && f.onDefect == null) {
+                    yield step("catchAll", f.onFailure);
+                }
+                yield f.onSuccess == null && f.onFailure == null ? step("catchDefect", f.onDefect)
+                        : step("fold", f.onSuccess != null ? f.onSuccess : f.onFailure);
+            }
+            case Node.ENSURING -> step("ensuring", ((Node.Ensuring) frame).finalizer);
+            case Node.CAPTURE_EXIT -> step("exit", null);
+            case Node.POP_MASK -> step("uncancellable", null);
+            default -> null;
+        };
+    }
+
+    /** A frame for a step whose function is {@code f}: its class is where the lambda was written. */
+    private static StackTraceElement step(String kind, Function<?, ?> f) {
+        String owner = f == null ? Effect.class.getName() : f.getClass().getName();
+        int lambda = owner.indexOf("$$Lambda");
+        if (lambda > 0) {
+            owner = owner.substring(0, lambda);
+        }
+        String top = owner;
+        int nested = top.indexOf('$');
+        if (nested > 0) {
+            top = top.substring(0, nested);
+        }
+        String file = top.substring(top.lastIndexOf('.') + 1) + ".java";
+        return new StackTraceElement(owner, kind, file, -1);
+    }
+}
