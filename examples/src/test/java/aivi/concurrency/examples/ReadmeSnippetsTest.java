@@ -79,7 +79,10 @@ class ReadmeSnippetsTest {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         assertThat(javac).as("a JDK (not a JRE) with javax.tools").isNotNull();
         Path out = Files.createTempDirectory("readme-snippets");
-        String library = Path.of(Effect.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        // The library, and SLF4J's API for the MDC example of "Using it in a service" (a test dependency only).
+        String library = Path.of(Effect.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                + java.io.File.pathSeparator
+                + Path.of(org.slf4j.MDC.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         JavaFileObject source = new SimpleJavaFileObject(
                 URI.create("string:///" + ReadmeSnippets.PACKAGE + "/" + ReadmeSnippets.CLASS + ".java"),
                 JavaFileObject.Kind.SOURCE) {
