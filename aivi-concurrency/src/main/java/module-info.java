@@ -21,4 +21,7 @@ module aivi.concurrency {
     // Compile time only: @CheckReturnValue on the types whose methods build effects, so Error Prone and IDEs
     // warn about an effect that is built and dropped. The annotations are not needed at run time.
     requires static com.google.errorprone.annotations;
+    // The extension point for channels implemented elsewhere (Sender/Receiver over a ChannelBackend), for the
+    // library's own integration modules only.
+    exports aivi.concurrency.internal.spi to aivi.concurrency.hazelcast;
 }

@@ -39,12 +39,17 @@ public final class Clause<R> {
      * @param <A>      the value type
      * @param <R>      the select's result type
      * @return the clause
+     * @throws UnsupportedOperationException if {@code receiver} belongs to a channel that cannot take part in
+     *         a select (a distributed channel, for example); the message says why
      */
     public static <A, R> Clause<R> recv(Receiver<A> receiver,
                                         Function<? super Result<ChannelError, A>, ? extends R> then) {
         Objects.requireNonNull(receiver, "Clause.recv: receiver must not be null");
         Objects.requireNonNull(then, "Clause.recv: then must not be null");
-        ChannelHandles.ReceiverHandle<A> h = (ChannelHandles.ReceiverHandle<A>) receiver;
+        if (!(receiver instanceof ChannelHandles.ReceiverHandle<A> h)) {
+            throw new UnsupportedOperationException("Clause.recv: " + receiver + " cannot take part in a select: "
+                    + ((BackendHandles.BackendReceiver<A>) receiver).backend.whyNoSelect());
+        }
         return new Clause<>(SelectClause.receive(h.channel), then);
     }
 
@@ -58,13 +63,18 @@ public final class Clause<R> {
      * @param <A>    the value type
      * @param <R>    the select's result type
      * @return the clause
+     * @throws UnsupportedOperationException if {@code sender} belongs to a channel that cannot take part in a
+     *         select (a distributed channel, for example); the message says why
      */
     public static <A, R> Clause<R> send(Sender<A> sender, A value,
                                         Function<? super Result<ChannelError, Unit>, ? extends R> then) {
         Objects.requireNonNull(sender, "Clause.send: sender must not be null");
         Objects.requireNonNull(value, "Clause.send: value must not be null (channels carry no nulls)");
         Objects.requireNonNull(then, "Clause.send: then must not be null");
-        ChannelHandles.SenderHandle<A> h = (ChannelHandles.SenderHandle<A>) sender;
+        if (!(sender instanceof ChannelHandles.SenderHandle<A> h)) {
+            throw new UnsupportedOperationException("Clause.send: " + sender + " cannot take part in a select: "
+                    + ((BackendHandles.BackendSender<A>) sender).backend.whyNoSelect());
+        }
         return new Clause<>(SelectClause.send(h.channel, value), then);
     }
 }

@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  * @param <A> the type of values
  */
 @CheckReturnValue
-public sealed interface Receiver<A> permits ChannelHandles.ReceiverHandle {
+public sealed interface Receiver<A> permits ChannelHandles.ReceiverHandle, BackendHandles.BackendReceiver {
 
     /**
      * Receives the next value; the same as {@link Concurrency#recv Concurrency.recv(this)}.

@@ -16,7 +16,7 @@ import com.google.errorprone.annotations.CheckReturnValue;
  * @param <A> the type of values
  */
 @CheckReturnValue
-public sealed interface Sender<A> permits ChannelHandles.SenderHandle {
+public sealed interface Sender<A> permits ChannelHandles.SenderHandle, BackendHandles.BackendSender {
 
     /**
      * Sends {@code value}; the same as {@link Concurrency#send(Sender, Object) Concurrency.send(this, value)}.

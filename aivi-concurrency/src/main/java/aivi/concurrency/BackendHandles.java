@@ -1,0 +1,182 @@
+package aivi.concurrency;
+
+import aivi.concurrency.internal.spi.ChannelBackend;
+import aivi.concurrency.internal.spi.ChannelBackends;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * {@link Sender} and {@link Receiver} over a {@link ChannelBackend} (a channel implemented by an integration
+ * module, such as a distributed queue), bridged to fibers exactly as {@link ChannelHandles} bridges the
+ * in-memory engine: a blocking call runs in {@link Fiber#blockFor}, so a fiber's interrupt either ends the
+ * operation {@code Cancelled} with nothing transferred, or is a stray wake-up and the call is retried.
+ */
+final class BackendHandles {
+    static {
+        ChannelBackends.install(new ChannelBackends.Hooks() {
+            @Override
+            public <A> Pair<Sender<A>, Receiver<A>> open(ChannelBackend<A> backend) {
+                return new Pair<>(new BackendSender<>(backend), new BackendReceiver<>(backend));
+            }
+
+            @Override
+            public <E, T> Effect<E, T> blocking(ChannelBackends.BlockingCall<T> call) {
+                return new Node.Prim<>(fiber -> fiber.blockFor(call::call));
+            }
+        });
+    }
+
+    private BackendHandles() {
+    }
+
+    private static final Result<ChannelError, Unit> OK_UNIT = Result.ok(Unit.UNIT);
+
+    static final class BackendSender<A> implements Sender<A> {
+        final ChannelBackend<A> backend;
+
+        BackendSender(ChannelBackend<A> backend) {
+            this.backend = backend;
+        }
+
+        @Override
+        public <E> Effect<E, Unit> send(A value) {
+            Objects.requireNonNull(value, "send: value must not be null (channels carry no nulls)");
+            return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
+                if (!backend.send(value)) {
+                    throw new ChannelClosedException("send: the channel " + backend
+                            + " was closed; the value was not delivered");
+                }
+                return Unit.UNIT;
+            }));
+        }
+
+        @Override
+        public <E> Effect<E, Result<ChannelError, Unit>> sendOrClosed(A value) {
+            Objects.requireNonNull(value, "sendOrClosed: value must not be null (channels carry no nulls)");
+            return new Node.Prim<>(fiber -> fiber.blockFor(
+                    () -> backend.send(value) ? OK_UNIT : ChannelHandles.<Unit>closed()));
+        }
+
+        @Override
+        public Result<ChannelError, Boolean> trySend(A value) {
+            Objects.requireNonNull(value, "trySend: value must not be null (channels carry no nulls)");
+            return backend.trySend(value);
+        }
+
+        @Override
+        public <E> Effect<E, Unit> close() {
+            return new Node.Prim<>(fiber -> {
+                backend.close();
+                return Exit.success(Unit.UNIT);
+            });
+        }
+
+        @Override
+        public boolean isClosed() {
+            return backend.isClosed();
+        }
+
+        @Override
+        public String toString() {
+            return "Sender[" + backend + "]";
+        }
+    }
+
+    static final class BackendReceiver<A> implements Receiver<A> {
+        final ChannelBackend<A> backend;
+
+        BackendReceiver(ChannelBackend<A> backend) {
+            this.backend = backend;
+        }
+
+        @Override
+        public <E> Effect<E, Result<ChannelError, A>> recv() {
+            return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
+                A v = backend.receive();
+                return v != null ? Result.ok(v) : ChannelHandles.closed();
+            }));
+        }
+
+        @Override
+        public Optional<Result<ChannelError, A>> tryRecv() {
+            return backend.tryReceive();
+        }
+
+        @Override
+        public <E> Effect<E, Unit> forEach(Function<? super A, ? extends Effect<E, ?>> f) {
+            Objects.requireNonNull(f, "Receiver.forEach: f must not be null");
+            return this.<E>recv().flatMap(r -> switch (r) {
+                case Result.Ok<ChannelError, A> ok -> Objects.requireNonNull(f.apply(ok.value()),
+                        "Receiver.forEach: f returned null").then(forEach(f));
+                case Result.Err<ChannelError, A> err -> Effect.unit();
+            });
+        }
+
+        @Override
+        public <E, S> Effect<E, S> fold(S initial, BiFunction<? super S, ? super A, ? extends S> f) {
+            Objects.requireNonNull(f, "Receiver.fold: f must not be null");
+            return this.<E>recv().flatMap(r -> switch (r) {
+                case Result.Ok<ChannelError, A> ok -> fold(f.apply(initial, ok.value()), f);
+                case Result.Err<ChannelError, A> err -> Effect.succeed(initial);
+            });
+        }
+
+        @Override
+        public Iterator<A> iterator() {
+            return new Iterator<>() {
+                private A next;
+                private boolean done;
+
+                @Override
+                public boolean hasNext() {
+                    if (next != null) {
+                        return true;
+                    }
+                    if (done) {
+                        return false;
+                    }
+                    try {
+                        next = backend.receive();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt(); // keep the wake-up for the fiber / the caller
+                        throw new CancelledException("Receiver iteration interrupted; nothing was consumed");
+                    }
+                    if (next == null) {
+                        done = true;
+                        return false;
+                    }
+                    return true;
+                }
+
+                @Override
+                public A next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException("the channel is closed and drained");
+                    }
+                    A v = next;
+                    next = null;
+                    return v;
+                }
+            };
+        }
+
+        @Override
+        public Stream<A> stream() {
+            return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterator(),
+                    Spliterator.ORDERED | Spliterator.NONNULL), false);
+        }
+
+        @Override
+        public String toString() {
+            return "Receiver[" + backend + "]";
+        }
+    }
+}
