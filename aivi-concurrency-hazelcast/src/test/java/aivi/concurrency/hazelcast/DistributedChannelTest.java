@@ -56,7 +56,9 @@ class DistributedChannelTest {
 
     @AfterAll
     static void stopTheMembers() {
-        cluster.close();
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     private static String channelName(TestInfo info) {

@@ -1,5 +1,7 @@
 package aivi.concurrency.hazelcast;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
@@ -12,6 +14,8 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Embedded Hazelcast members in this JVM, joined over TCP on 127.0.0.1 (free ports picked at start, a cluster
@@ -28,12 +32,40 @@ final class TestCluster implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             members.add(Hazelcast.newHazelcastInstance(config(cluster, "m" + i, ports.get(i), ports)));
         }
-        startMillis = (System.nanoTime() - t0) / 1_000_000;
+        // a member learns of a later joiner a little after the joiner's start returns: wait until all agree
         for (HazelcastInstance m : members) {
-            if (m.getCluster().getMembers().size() != size) {
+            if (!seesAll(m, size)) {
                 close();
-                throw new IllegalStateException("the test cluster did not form: " + m.getCluster().getMembers());
+                throw new IllegalStateException("the test cluster did not form within " + FORM_SECONDS + " s: "
+                        + m.getName() + " sees " + m.getCluster().getMembers());
             }
+        }
+        startMillis = (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    private static final long FORM_SECONDS = 60;
+
+    private static boolean seesAll(HazelcastInstance m, int size) {
+        CountDownLatch all = new CountDownLatch(1);
+        UUID id = m.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {
+                if (e.getMembers().size() >= size) {
+                    all.countDown();
+                }
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {
+            }
+        });
+        try {
+            return m.getCluster().getMembers().size() >= size || all.await(FORM_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            m.getCluster().removeMembershipListener(id);
         }
     }
 
