@@ -15,9 +15,9 @@ import java.util.stream.StreamSupport;
 
 /**
  * {@link Sender} and {@link Receiver} over a {@link ChannelBackend} (a channel implemented by an integration
- * module, such as a distributed queue), bridged to fibers exactly as {@link ChannelHandles} bridges the
- * in-memory engine: a blocking call runs in {@link Fiber#blockFor}, so a fiber's interrupt either ends the
- * operation {@code Cancelled} with nothing transferred, or is a stray wake-up and the call is retried.
+ * module, such as a distributed queue), bridged to fibers as {@link ChannelHandles} bridges the in-memory
+ * engine: a fiber's interrupt either ends the operation {@code Cancelled} with nothing transferred, or is a
+ * stray wake-up and the call is retried.
  */
 final class BackendHandles {
     static {
@@ -29,9 +29,26 @@ final class BackendHandles {
 
             @Override
             public <E, T> Effect<E, T> blocking(ChannelBackends.BlockingCall<T> call) {
-                return new Node.Prim<>(fiber -> fiber.blockFor(call::call));
+                return new Node.Prim<>(fiber -> blockOutside(fiber, call::call));
             }
         });
+    }
+
+    // A backend's wait is real I/O that another process can end (a send on another machine), so it is not a
+    // library wait: TestRuntime must not count such a fiber as idle (it would move virtual time, or report a
+    // deadlock, while a remote member is about to send), and dumps show it as running. Hence the same
+    // cancellation loop as Fiber.blockFor, without its wait accounting.
+    private static <E, T> Exit<E, T> blockOutside(Fiber fiber, Fiber.Interruptible<T> op) {
+        for (;;) {
+            if (fiber.effectivelyCancelled()) {
+                return RunLoop.cancelled();
+            }
+            try {
+                return Exit.success(op.call());
+            } catch (InterruptedException e) {
+                // the flag is now clear: loop to tell a cancellation from a stray interrupt
+            }
+        }
     }
 
     private BackendHandles() {
@@ -49,7 +66,7 @@ final class BackendHandles {
         @Override
         public <E> Effect<E, Unit> send(A value) {
             Objects.requireNonNull(value, "send: value must not be null (channels carry no nulls)");
-            return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
+            return new Node.Prim<>(fiber -> blockOutside(fiber, () -> {
                 if (!backend.send(value)) {
                     throw new ChannelClosedException("send: the channel " + backend
                             + " was closed; the value was not delivered");
@@ -61,7 +78,7 @@ final class BackendHandles {
         @Override
         public <E> Effect<E, Result<ChannelError, Unit>> sendOrClosed(A value) {
             Objects.requireNonNull(value, "sendOrClosed: value must not be null (channels carry no nulls)");
-            return new Node.Prim<>(fiber -> fiber.blockFor(
+            return new Node.Prim<>(fiber -> blockOutside(fiber,
                     () -> backend.send(value) ? OK_UNIT : ChannelHandles.<Unit>closed()));
         }
 
@@ -99,7 +116,7 @@ final class BackendHandles {
 
         @Override
         public <E> Effect<E, Result<ChannelError, A>> recv() {
-            return new Node.Prim<>(fiber -> fiber.blockFor(() -> {
+            return new Node.Prim<>(fiber -> blockOutside(fiber, () -> {
                 A v = backend.receive();
                 return v != null ? Result.ok(v) : ChannelHandles.closed();
             }));
