@@ -89,6 +89,9 @@ public final class Demo {
      * @return the exit status
      */
     static int run(String[] args, PrintStream out, boolean live) {
+        if (DistributedDemo.requested(args)) {
+            return DistributedDemo.run(args, out, live);
+        }
         Options options;
         try {
             options = Options.parse(args);

@@ -35,6 +35,7 @@ record Options(int workers, int jobs, List<Integer> scenes, long seed, boolean f
               --failure-rate P   how often the flaky endpoint of scene 4 fails, 0..1 (default 0.6)
               --fast             latencies five times shorter
               -h, --help         print this help
+              --distributed      scene 5 across demo processes on this machine (--help --distributed: more)
             """;
 
     /** The defaults: every scene, 4 workers, 40 jobs, seed 6 (three failures in scene 4), real latencies. */

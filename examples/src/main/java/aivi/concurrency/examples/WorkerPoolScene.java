@@ -30,31 +30,58 @@ final class WorkerPoolScene {
     }
 
     static Effect<ApiError, Unit> run(SceneContext ctx) {
+        int capacity = Math.max(2, ctx.options().workers());
+        return run(ctx, Concurrency.makeBounded(capacity), capacity, true, false,
+                "makeBounded(" + capacity + ")");
+    }
+
+    /**
+     * The scene on a given channel: an in-memory one, or a distributed one shared with other demo processes
+     * ({@link DistributedDemo}). With {@code produce} false this process only works: its workers take jobs
+     * that another process sends, until that process closes the channel. With {@code shared} the summary
+     * counts this process's share of the jobs.
+     */
+    static Effect<ApiError, Unit> run(SceneContext ctx, Effect<ApiError, Pair<Sender<Integer>, Receiver<Integer>>> channel,
+                                      int capacity, boolean produce, boolean shared, String made) {
         Timeline t = new Timeline(ctx.terminal());
         int workers = ctx.options().workers();
         int jobs = ctx.options().jobs();
-        int capacity = Math.max(2, workers);
         PoolStats stats = new PoolStats(jobs, workers);
-        Effect<ApiError, Pair<Sender<Integer>, Receiver<Integer>>> channel = Concurrency.makeBounded(capacity);
 
-        return t.log("makeBounded(" + capacity + "): " + workers + " workers in a scope, " + jobs
-                        + " jobs to do")
+        return t.log(made + ": " + workers + " workers in a scope, " + (produce ? jobs + " jobs to do"
+                        : "taking the jobs another process sends"))
                 .then(channel)
                 .flatMap(ch -> Concurrency.scope(s -> Effect.gen(d -> {
                     List<Task<ApiError, Unit>> crew = new ArrayList<>();
                     for (int w = 1; w <= workers; w++) {
                         crew.add(d.await(s.spawn(worker(ctx, t, stats, w, ch.second()))));
                     }
-                    if (ctx.terminal().live()) {
+                    if (ctx.terminal().live() && produce) {
                         d.await(s.spawn(progressBar(ctx, stats, capacity))); // cancelled when the body ends
                     }
-                    d.await(producer(t, stats, capacity, ch.first()));
+                    if (produce) {
+                        d.await(producer(t, stats, capacity, ch.first()));
+                    }
                     for (Task<ApiError, Unit> worker : crew) {
                         d.await(worker.join());
                     }
                     return Unit.UNIT;
                 })))
-                .then(summary(ctx, t, stats, capacity));
+                .then(shared ? workerSummary(ctx, t, stats) : summary(ctx, t, stats, capacity));
+    }
+
+    private static Effect<ApiError, Unit> workerSummary(SceneContext ctx, Timeline t, PoolStats stats) {
+        return Effect.sync(() -> {
+            StringJoiner perWorker = new StringJoiner(", ");
+            for (int w = 1; w <= ctx.options().workers(); w++) {
+                perWorker.add("w" + w + " " + stats.jobsOf(w));
+            }
+            t.print(String.format("summary: this process did %d jobs in %d ms with %d workers: %d ok, %d failed",
+                    stats.done(), stats.elapsedMs(), ctx.options().workers(), stats.ok(), stats.failed()));
+            t.print("  jobs per worker: " + perWorker);
+            t.print("scope returned: every worker fiber has ended");
+            return Unit.UNIT;
+        });
     }
 
     /** Sends every job; a full buffer makes {@code send} wait, which is the backpressure. */
