@@ -89,7 +89,8 @@ public final class Demo {
      * @return the exit status
      */
     static int run(String[] args, PrintStream out, boolean live) {
-        if (DistributedDemo.requested(args)) {
+        if (List.of(args).contains("--distributed")) {
+            // only then is DistributedDemo loaded: the one-process demo runs without Hazelcast on the class path
             return DistributedDemo.run(args, out, live);
         }
         Options options;

@@ -52,15 +52,6 @@ final class DistributedDemo {
     private DistributedDemo() {
     }
 
-    static boolean requested(String[] args) {
-        for (String a : args) {
-            if (a.equals(FLAG)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private record Settings(int members, int port, String[] rest) {
     }
 
