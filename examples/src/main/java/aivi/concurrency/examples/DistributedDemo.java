@@ -156,7 +156,7 @@ final class DistributedDemo {
              EffectRuntime runtime = EffectRuntime.create(RuntimeConfig.defaults().withFiberNamePrefix("demo-fiber-"))) {
             terminal.line("server on " + server.baseUri() + ", seed " + options.seed()
                     + (options.fast() ? ", fast" : ""));
-            SceneContext ctx = new SceneContext(api, server, terminal, options);
+            SceneContext ctx = new SceneContext(api, server, terminal, options, runtime);
             terminal.line("");
             terminal.line("== Scene 5, distributed: one job channel shared by " + members + " processes ==");
             Exit<ApiError, Unit> exit = runtime.run(WorkerPoolScene.run(ctx,
