@@ -192,6 +192,27 @@ final class BackendHandles {
         }
 
         @Override
+        public java.util.concurrent.Flow.Publisher<A> toPublisher() {
+            return Flows.toPublisher(backend.toString(), new Flows.Source<>() {
+                private volatile boolean drained; // a null from receive: closed and drained, for good
+
+                @Override
+                public A receiveOrNull() throws InterruptedException {
+                    A v = backend.receive();
+                    if (v == null) {
+                        drained = true;
+                    }
+                    return v;
+                }
+
+                @Override
+                public boolean isClosedForReceive() {
+                    return drained;
+                }
+            });
+        }
+
+        @Override
         public String toString() {
             return "Receiver[" + backend + "]";
         }

@@ -45,18 +45,41 @@ final class Flows {
     // ------------------------------------------------------------------------------------------------------
     // toPublisher
 
+    /** What a publisher receives from: the in-memory engine, or a channel implemented elsewhere. */
+    interface Source<A> {
+        /** The next value, or {@code null} once closed and drained; throws only when nothing was taken. */
+        A receiveOrNull() throws InterruptedException;
+
+        /** Whether the source is closed and drained. */
+        boolean isClosedForReceive();
+    }
+
     static <A> Flow.Publisher<A> toPublisher(Channel<A> channel) {
+        return toPublisher(channel.toString(), new Source<>() {
+            @Override
+            public A receiveOrNull() throws InterruptedException {
+                return channel.receiveOrNull();
+            }
+
+            @Override
+            public boolean isClosedForReceive() {
+                return channel.isClosedForReceive();
+            }
+        });
+    }
+
+    static <A> Flow.Publisher<A> toPublisher(String name, Source<A> channel) {
         return subscriber -> {
             Objects.requireNonNull(subscriber, "Receiver.toPublisher: subscriber must not be null (rule 1.9)");
             ChannelSubscription<A> s = new ChannelSubscription<>(channel, subscriber);
-            Thread t = Thread.ofVirtual().name("aivi-publisher-" + channel).unstarted(s);
+            Thread t = Thread.ofVirtual().name("aivi-publisher-" + name).unstarted(s);
             s.thread = t;
             t.start();
         };
     }
 
     private static final class ChannelSubscription<A> implements Flow.Subscription, Runnable {
-        private final Channel<A> channel;
+        private final Source<A> channel;
         private final Flow.Subscriber<? super A> subscriber;
         private final AtomicLong demand = new AtomicLong();
         private final ReentrantLock lock = new ReentrantLock();
@@ -71,7 +94,7 @@ final class Flows {
         /** Set before the thread starts. */
         Thread thread;
 
-        ChannelSubscription(Channel<A> channel, Flow.Subscriber<? super A> subscriber) {
+        ChannelSubscription(Source<A> channel, Flow.Subscriber<? super A> subscriber) {
             this.channel = channel;
             this.subscriber = subscriber;
         }

@@ -297,6 +297,40 @@ class DistributedChannelTest {
         DistributedChannel<Integer> streamOut = DistributedChannel.open(m0, channelName(info) + "-stream", 4);
         sendAll(streamOut, 1, 3).then(streamOut.sender().close()).runOrThrow();
         assertThat(streamed.receiver().stream().toList()).containsExactly(1, 2, 3); // on a plain thread
+
+        DistributedChannel<Integer> published = DistributedChannel.open(m2, channelName(info) + "-flow", 4);
+        DistributedChannel<Integer> flowOut = DistributedChannel.open(m0, channelName(info) + "-flow", 4);
+        sendAll(flowOut, 1, 3).then(flowOut.sender().close()).runOrThrow();
+        List<Integer> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch completed = new CountDownLatch(1);
+        published.receiver().toPublisher().subscribe(new java.util.concurrent.Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                s.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(Integer item) {
+                got.add(item);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                got.add(-1);
+                completed.countDown();
+            }
+
+            @Override
+            public void onComplete() {
+                completed.countDown();
+            }
+        });
+        try {
+            assertThat(completed.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        assertThat(got).as("toPublisher, then onComplete after the close").containsExactly(1, 2, 3);
     }
 
     @Test
