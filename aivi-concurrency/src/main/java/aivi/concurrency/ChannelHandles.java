@@ -41,27 +41,13 @@ final class ChannelHandles {
         @Override
         public <E> Effect<E, Unit> send(A value) {
             Objects.requireNonNull(value, "send: value must not be null (channels carry no nulls)");
-            return new Node.Prim<>(fiber -> {
-                JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
-                Exit<E, Unit> exit = fiber.blockFor(FiberDump.Activity.SEND, channel, () -> {
-                    channel.send(value);
-                    return Unit.UNIT;
-                });
-                JfrEvents.channelWaitEnd(wait, "send", channel);
-                return exit;
-            });
+            return new SendOp<>(channel, value, false);
         }
 
         @Override
         public <E> Effect<E, Result<ChannelError, Unit>> sendOrClosed(A value) {
             Objects.requireNonNull(value, "sendOrClosed: value must not be null (channels carry no nulls)");
-            return new Node.Prim<>(fiber -> {
-                JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
-                Exit<E, Result<ChannelError, Unit>> exit = fiber.blockFor(FiberDump.Activity.SEND, channel,
-                        () -> channel.sendOrClosed(value) ? OK_UNIT : CLOSED_UNIT);
-                JfrEvents.channelWaitEnd(wait, "send", channel);
-                return exit;
-            });
+            return new SendOp<>(channel, value, true);
         }
 
         @Override
@@ -122,21 +108,18 @@ final class ChannelHandles {
     static final class ReceiverHandle<A> implements Receiver<A> {
         final Channel<A> channel;
 
+        /** The receive effect: it holds nothing per call, so one instance serves every {@link #recv()}. */
+        private final RecvOp<Object, A> recv;
+
         ReceiverHandle(Channel<A> channel) {
             this.channel = channel;
+            this.recv = new RecvOp<>(channel);
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public <E> Effect<E, Result<ChannelError, A>> recv() {
-            return new Node.Prim<>(fiber -> {
-                JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
-                Exit<E, Result<ChannelError, A>> exit = fiber.blockFor(FiberDump.Activity.RECV, channel, () -> {
-                    A v = channel.receiveOrNull();
-                    return v != null ? Result.ok(v) : closed();
-                });
-                JfrEvents.channelWaitEnd(wait, "recv", channel);
-                return exit;
-            });
+            return (Effect<E, Result<ChannelError, A>>) recv;
         }
 
         @Override
@@ -151,20 +134,13 @@ final class ChannelHandles {
         @Override
         public <E> Effect<E, Unit> forEach(Function<? super A, ? extends Effect<E, ?>> f) {
             Objects.requireNonNull(f, "Receiver.forEach: f must not be null");
-            return this.<E>recv().flatMap(r -> switch (r) {
-                case Result.Ok<ChannelError, A> ok -> Objects.requireNonNull(f.apply(ok.value()),
-                        "Receiver.forEach: f returned null").then(forEach(f));
-                case Result.Err<ChannelError, A> err -> Effect.unit();
-            });
+            return new ForEachLoop<E, A>(channel, f).loop;
         }
 
         @Override
         public <E, S> Effect<E, S> fold(S initial, BiFunction<? super S, ? super A, ? extends S> f) {
             Objects.requireNonNull(f, "Receiver.fold: f must not be null");
-            return this.<E>recv().flatMap(r -> switch (r) {
-                case Result.Ok<ChannelError, A> ok -> fold(f.apply(initial, ok.value()), f);
-                case Result.Err<ChannelError, A> err -> Effect.succeed(initial);
-            });
+            return new FoldOp<>(channel, initial, f);
         }
 
         @Override
@@ -235,6 +211,153 @@ final class ChannelHandles {
         @Override
         public String toString() {
             return "Receiver[" + channel + "]";
+        }
+    }
+
+    // The channel operations as run-loop steps (Node.Op). Each first tries to complete without waiting
+    // (trySend / tryReceive: no lambda, no Exit, no wait bookkeeping); only when it would have to wait does it
+    // enter the fiber's one wait loop (Fiber.blockFor), which re-runs the blocking engine call and handles
+    // cancellation and stray interrupts. A completed attempt is linearized in the engine's critical section,
+    // exactly as the blocking call would have been, so the fast path changes no outcome; the cancellation
+    // check before it is the run loop's (or Direct.await's) check before every step.
+
+    /** {@code send} ({@code orClosed == false}: a closed channel is a defect) and {@code sendOrClosed}. */
+    static final class SendOp<E, A, R> extends Node.Op<E, R> {
+        private final Channel<A> channel;
+        private final A value;
+        private final boolean orClosed;
+
+        SendOp(Channel<A> channel, A value, boolean orClosed) {
+            this.channel = channel;
+            this.value = value;
+            this.orClosed = orClosed;
+        }
+
+        @Override
+        Object step(Fiber fiber) {
+            switch (channel.trySend(value)) {
+                case DELIVERED -> {
+                    return orClosed ? OK_UNIT : Unit.UNIT;
+                }
+                case CLOSED -> {
+                    if (orClosed) {
+                        return CLOSED_UNIT;
+                    }
+                    throw new ChannelClosedException("send: the channel was closed; the value was not delivered");
+                }
+                default -> {
+                    JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
+                    Exit<Object, Object> e = orClosed
+                            ? fiber.blockFor(FiberDump.Activity.SEND, channel,
+                                    () -> channel.sendOrClosed(value) ? OK_UNIT : CLOSED_UNIT)
+                            : fiber.blockFor(FiberDump.Activity.SEND, channel, () -> {
+                                channel.send(value);
+                                return Unit.UNIT;
+                            });
+                    JfrEvents.channelWaitEnd(wait, "send", channel);
+                    return valueOf(e);
+                }
+            }
+        }
+    }
+
+    /** {@code recv}: {@code Ok(value)}, or the shared {@code Err(CLOSED)} once closed and drained. */
+    static final class RecvOp<E, A> extends Node.Op<E, Result<ChannelError, A>> {
+        private final Channel<A> channel;
+
+        RecvOp(Channel<A> channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        Object step(Fiber fiber) {
+            A v = receive(fiber, channel);
+            return v != null ? Result.ok(v) : closed();
+        }
+    }
+
+    /**
+     * Receives one value on {@code fiber}: at once if one is ready, else through {@link Fiber#blockFor}.
+     * Returns {@code null} when the channel is closed and drained; throws {@link Node.Halt} when cancelled.
+     */
+    @SuppressWarnings("unchecked")
+    static <A> A receive(Fiber fiber, Channel<A> channel) {
+        A v = channel.tryReceive();
+        if (v != null) {
+            return v;
+        }
+        JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
+        Exit<Object, A> e = fiber.blockFor(FiberDump.Activity.RECV, channel, channel::receiveOrNull);
+        JfrEvents.channelWaitEnd(wait, "recv", channel);
+        return (A) valueOf(e);
+    }
+
+    private static Object valueOf(Exit<?, ?> e) {
+        if (e instanceof Exit.Success<?, ?> s) {
+            return s.value();
+        }
+        throw Node.Halt.of(e);
+    }
+
+    /**
+     * {@code fold}: one step that receives and folds until the channel is closed and drained. It checks for
+     * cancellation after folding each value, before the next receive, exactly where the run loop checks
+     * in the equivalent {@code recv().flatMap(r -> fold(f(acc, r), f))} loop (the first receive is preceded
+     * by the check before this step).
+     */
+    static final class FoldOp<E, A, S> extends Node.Op<E, S> {
+        private final Channel<A> channel;
+        private final S initial;
+        private final BiFunction<? super S, ? super A, ? extends S> f;
+
+        FoldOp(Channel<A> channel, S initial, BiFunction<? super S, ? super A, ? extends S> f) {
+            this.channel = channel;
+            this.initial = initial;
+            this.f = f;
+        }
+
+        @Override
+        Object step(Fiber fiber) {
+            S acc = initial;
+            for (;;) {
+                A v = receive(fiber, channel);
+                if (v == null) {
+                    return acc;
+                }
+                acc = f.apply(acc, v);
+                if (fiber.cancelSignal && fiber.effectivelyCancelled()) {
+                    throw Node.Halt.CANCELLED;
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code forEach} as one effect that refers to itself: {@code loop = receive.flatMap(v -> f(v).then(loop))}.
+     * Per value it allocates the user's effect and one {@code FlatMap} node; the receive step yields the raw
+     * value (or {@link #END} once closed and drained), so no {@code Result} is made.
+     */
+    static final class ForEachLoop<E, A> {
+        private static final Object END = new Object();
+        final Effect<E, Unit> loop;
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        ForEachLoop(Channel<A> channel, Function<? super A, ? extends Effect<E, ?>> f) {
+            Function<Object, Effect<E, Unit>> again = ignored -> self();
+            Node.Op<E, Object> next = new Node.Op<>() {
+                @Override
+                Object step(Fiber fiber) {
+                    A v = receive(fiber, channel);
+                    return v != null ? v : END;
+                }
+            };
+            this.loop = new Node.FlatMap<>(next, v -> v == END ? Effect.unit()
+                    : new Node.FlatMap<>((Effect<E, Object>) Objects.requireNonNull(f.apply((A) v),
+                            "Receiver.forEach: f returned null"), again));
+        }
+
+        private Effect<E, Unit> self() {
+            return loop;
         }
     }
 }

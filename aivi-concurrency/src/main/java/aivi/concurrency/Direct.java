@@ -77,7 +77,23 @@ public final class Direct<E> {
             }
             return ((Node.Succeed<? extends E, ? extends A>) effect).value;
         }
-        Exit<Object, Object> exit = RunLoop.run(fiber, effect);
+        Exit<Object, Object> exit;
+        if (effect.tag == Node.OP) {
+            // Fast path: a lone primitive step (a channel operation) runs here directly, as RunLoop.run
+            // would run it (cancellation check, then the step), without a nested loop and an Exit.
+            if (fiber.cancelSignal && fiber.effectivelyCancelled()) {
+                throw new Escape(this, RunLoop.cancelled());
+            }
+            try {
+                return (A) ((Node.Op<? extends E, ? extends A>) effect).step(fiber);
+            } catch (Node.Halt h) {
+                exit = (Exit<Object, Object>) h.exit;
+            } catch (Throwable t) {
+                exit = RunLoop.classify(fiber, t);
+            }
+        } else {
+            exit = RunLoop.run(fiber, effect);
+        }
         return switch (exit) {
             case Exit.Success<Object, Object> s -> (A) s.value();
             case Exit.Failure<Object, Object> f -> throw escape(exit);

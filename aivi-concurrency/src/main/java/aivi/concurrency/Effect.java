@@ -52,7 +52,7 @@ import java.util.function.Supplier;
 @CheckReturnValue
 public abstract sealed class Effect<E, A>
         permits Node.Succeed, Node.Fail, Node.Done, Node.Sync, Node.Attempt, Node.Suspend, Node.FlatMap,
-        Node.Map, Node.Fold, Node.Ensuring, Node.CaptureExit, Node.Mask, Node.PopMask, Node.Prim, Node.Gen {
+        Node.Map, Node.Fold, Node.Ensuring, Node.CaptureExit, Node.Mask, Node.PopMask, Node.Prim, Node.Gen, Node.Op {
 
     /** The node kind, see {@link Node}. */
     final int tag;

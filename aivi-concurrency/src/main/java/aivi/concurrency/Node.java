@@ -32,6 +32,7 @@ final class Node {
     static final int PRIM = 12;
     static final int DONE = 13;
     static final int GEN = 14;
+    static final int OP = 15;
 
     static final class Succeed<E, A> extends Effect<E, A> {
         final A value;
@@ -191,6 +192,49 @@ final class Node {
         Prim(Primitive<E, A> body) {
             super(PRIM);
             this.body = body;
+        }
+    }
+
+    /**
+     * A primitive that yields its value directly: {@link #step} returns the value, and a non-success ends
+     * the step by throwing (the run loop classifies the throwable exactly as for user code: a
+     * {@link CancelledException} while the fiber is effectively cancelled is a cancellation, anything else
+     * a defect). Unlike {@link Prim} it needs no lambda and allocates no {@link Exit} when it completes,
+     * which is what the channel operations ({@link ChannelHandles}) need on their fast path. Both the run
+     * loop and {@link Direct#await} call {@code step} directly, without a nested run loop.
+     */
+    abstract static non-sealed class Op<E, A> extends Effect<E, A> {
+        Op() {
+            super(OP);
+        }
+
+        /**
+         * Runs the step on {@code fiber} (the current thread) and returns its value; ends with a
+         * non-success by throwing {@link Halt} (an exit computed by a wait, e.g. a cancellation) or any
+         * other throwable (classified like user code).
+         */
+        abstract Object step(Fiber fiber) throws Throwable;
+    }
+
+    /**
+     * Ends an {@link Op} step with a given non-success exit. Stackless and, for cancellation, shared: it
+     * never escapes the run loop or {@link Direct#await}, which catch it and take its exit.
+     */
+    static final class Halt extends RuntimeException {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+        static final Halt CANCELLED = new Halt(RunLoop.cancelled());
+
+        final transient Exit<?, ?> exit;
+
+        private Halt(Exit<?, ?> exit) {
+            super(null, null, false, false);
+            this.exit = exit;
+        }
+
+        /** The signal for a non-success exit of a wait. */
+        static Halt of(Exit<?, ?> exit) {
+            return exit instanceof Exit.Cancelled<?, ?> ? CANCELLED : new Halt(exit);
         }
     }
 

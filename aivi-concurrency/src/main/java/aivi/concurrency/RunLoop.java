@@ -96,6 +96,21 @@ final class RunLoop {
                                 cur = null;
                                 exit = classify(fiber, t);
                             }
+                        } else if (inner.tag == Node.OP) {
+                            // Fast path (a channel operation followed by the rest of a loop): run the
+                            // operation and apply the continuation without a frame. The cancellation check
+                            // above is the one the operation's own step would have made; between the
+                            // operation and the continuation the return path makes none either.
+                            cur = null;
+                            Object v;
+                            try {
+                                v = ((Node.Op) inner).step(fiber);
+                                cur = nonNull((Effect) fm.f.apply(v), "Effect.flatMap: the function returned null");
+                            } catch (Node.Halt h) {
+                                exit = h.exit;
+                            } catch (Throwable t) {
+                                exit = classify(fiber, t);
+                            }
                         } else {
                             if (sp == stack.length) {
                                 stack = grow(stack);
@@ -196,6 +211,17 @@ final class RunLoop {
                             value = s.value();
                         } else {
                             exit = e;
+                        }
+                    }
+                    case Node.OP -> {
+                        Node.Op op = (Node.Op) cur;
+                        cur = null;
+                        try {
+                            value = op.step(fiber);
+                        } catch (Node.Halt h) {
+                            exit = h.exit;
+                        } catch (Throwable t) {
+                            exit = classify(fiber, t);
                         }
                     }
                     case Node.DONE -> {
