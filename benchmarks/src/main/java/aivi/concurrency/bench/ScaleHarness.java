@@ -14,27 +14,78 @@ import java.lang.management.MemoryType;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The scale run of issue 3: one scope spawns {@code N} fibers (default 1,000,000) that each sleep for an
- * hour, then the scope is cancelled. Prints the time to spawn them all, the time until all have parked, the
- * heap in use at that point (after a full GC, so it is what the fibers really hold), the peak heap the JVM
- * saw, and the time from the cancel until every fiber has terminated.
+ * The scale run of issues 3 and 13: one scope spawns {@code N} fibers that each sleep for an hour, then the
+ * scope is cancelled; and, in the same JVM right before, the raw virtual-thread baseline: {@code N} virtual
+ * threads in {@code Thread.sleep}, each interrupted and joined. For every size it prints the time to spawn
+ * them all, the time until all have parked, the heap in use at that point (after a full GC, so it is what the
+ * fibers really hold), the peak heap the JVM saw, and the time from the cancel (the first interrupt) until
+ * every fiber (thread) has terminated; at the end one line per size with both cancel times and their ratio.
  *
  * <p>Not a unit test and not JMH: one run is one measurement. Run it with a bounded heap, for example
- * {@code java -Xmx4g -cp benchmarks/target/benchmarks.jar aivi.concurrency.bench.ScaleHarness 1000000}.
+ * {@code java -Xmx4g -cp benchmarks/target/benchmarks.jar aivi.concurrency.bench.ScaleHarness 100000 200000 400000 1000000}
+ * (those four sizes are the default).
  */
 public final class ScaleHarness {
     private ScaleHarness() {
     }
 
     public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
+        int[] sizes = args.length == 0 ? new int[] {100_000, 200_000, 400_000, 1_000_000}
+                : java.util.Arrays.stream(args).mapToInt(a -> Integer.parseInt(a.replace("_", ""))).toArray();
+        StringBuilder summary = new StringBuilder();
+        for (int n : sizes) {
+            long raw = rawVirtualThreads(n);
+            long fibers = fibers(n);
+            summary.append(String.format("%,9d: raw virtual threads %,7d ms, aivi fibers %,7d ms, ratio %.2f%n",
+                    n, raw / 1_000_000, fibers / 1_000_000, (double) fibers / raw));
+        }
+        System.out.println("cancel until all terminated:");
+        System.out.print(summary);
+    }
+
+    /** {@code n} virtual threads sleep; returns the nanoseconds from the first interrupt until all joined. */
+    static long rawVirtualThreads(int n) throws Exception {
+        LongAdder parked = new LongAdder();
+        Thread[] threads = new Thread[n];
+        long start = System.nanoTime();
+        Runnable body = () -> {
+            parked.increment();
+            try {
+                Thread.sleep(3_600_000);
+            } catch (InterruptedException e) {
+                // cancelled: end
+            }
+        };
+        for (int i = 0; i < n; i++) {
+            threads[i] = Thread.ofVirtual().start(body);
+        }
+        long spawned = System.nanoTime() - start;
+        while (parked.sum() < n) {
+            Thread.sleep(1);
+        }
+        long allParked = System.nanoTime() - start;
+        System.gc();
+        long cancelAt = System.nanoTime();
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        long cancel = System.nanoTime() - cancelAt;
+        System.out.printf("raw virtual threads %,d: spawn all %,d ms, until all parked %,d ms, interrupt until all joined %,d ms%n",
+                n, spawned / 1_000_000, allParked / 1_000_000, cancel / 1_000_000);
+        return cancel;
+    }
+
+    /** The aivi run; returns the nanoseconds from the cancel until every fiber has terminated. */
+    static long fibers(int n) throws Exception {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             pool.resetPeakUsage();
         }
         System.gc();
         long heapBefore = memory.getHeapMemoryUsage().getUsed();
-
         LongAdder parked = new LongAdder();
         long[] times = new long[4];
         long[] heapAtPeak = new long[1];
@@ -80,7 +131,7 @@ public final class ScaleHarness {
                 peak += pool.getPeakUsage().getUsed();
             }
         }
-        System.out.printf("fibers                          %,d%n", n);
+        System.out.printf("aivi fibers                     %,d%n", n);
         System.out.printf("max heap (-Xmx)                 %,d MiB%n", memory.getHeapMemoryUsage().getMax() >> 20);
         System.out.printf("time to spawn all               %,d ms%n", times[0] / 1_000_000);
         System.out.printf("time until all parked           %,d ms%n", times[1] / 1_000_000);
@@ -88,5 +139,6 @@ public final class ScaleHarness {
                 heapAtPeak[0] >> 20, (heapAtPeak[0] - heapBefore) / n);
         System.out.printf("peak heap used (sum of pools)   %,d MiB%n", peak >> 20);
         System.out.printf("cancel until all terminated     %,d ms%n", times[2] / 1_000_000);
+        return times[2];
     }
 }
