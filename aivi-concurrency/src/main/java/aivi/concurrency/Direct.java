@@ -82,7 +82,7 @@ public final class Direct<E> {
             // Fast path: a lone primitive step (a channel operation) runs here directly, as RunLoop.run
             // would run it (cancellation check, then the step), without a nested loop and an Exit.
             if (fiber.cancelSignal && fiber.effectivelyCancelled()) {
-                throw new Escape(this, RunLoop.cancelled());
+                throw escape(RunLoop.cancelled());
             }
             try {
                 return (A) ((Node.Op<? extends E, ? extends A>) effect).step(fiber);
