@@ -2,8 +2,6 @@ package aivi.concurrency.internal.channel;
 
 import aivi.concurrency.ChannelClosedException;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -118,7 +116,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * @param <A> the type of values
  */
-public final class Channel<A> {
+public final class Channel<A> extends SpinLock {
 
     /** The capacity value that asks for an unbounded channel in {@link #create(int)}. */
     public static final int UNBOUNDED = -1;
@@ -133,14 +131,13 @@ public final class Channel<A> {
         CLOSED
     }
 
-    private static final int NCPU = Runtime.getRuntime().availableProcessors();
-    /** The most a rendezvous wait spins before parking; 0 on one CPU, where spinning only delays. */
-    static final int MAX_SPINS = NCPU > 1 ? 128 : 0;
-    /** The least: keeps probing, so that the budget can grow back when the machine quietens. */
-    static final int MIN_SPINS = NCPU > 1 ? 4 : 0;
-    /** Spins on a held lock before yielding the carrier. */
-    private static final int LOCK_SPINS = NCPU > 1 ? 64 : 1;
     private static final int INITIAL_ARRAY = 16;
+    /**
+     * A buffer array longer than this is released when the buffer drains, so a burst does not pin its
+     * array for the channel's lifetime; the next send starts again at {@link #INITIAL_ARRAY}.
+     */
+    static final int RELEASE_LENGTH = 1024;
+    private static final Object[] NO_ITEMS = new Object[0];
 
     /** {@link #offerLocked} outcome: neither a receiver nor buffer room; the caller waits or gives up. */
     static final int FULL = 0;
@@ -158,37 +155,15 @@ public final class Channel<A> {
     private static final int NEEDS_ROOM = 5;
 
     private static final AtomicLong IDS = new AtomicLong();
-    private static final VarHandle LOCK;
-
-    static {
-        try {
-            LOCK = MethodHandles.lookup().findVarHandle(Channel.class, "lock", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** The capacity as requested: 0, n, or {@link #UNBOUNDED}. */
     private final int capacity;
     /** The most values the buffer may hold. */
     private final int bound;
-    /**
-     * Rendezvous only: how long a waiter spins before parking. Adaptive: it doubles when a wait was
-     * completed while spinning and halves when the waiter had to park, within [MIN_SPINS, MAX_SPINS].
-     * Spinning pays off only when the counterpart runs on another core right now; on a loaded machine
-     * it steals the counterpart's CPU, so the budget decays. Buffered and unbounded channels never
-     * spin: parking lets the other side run a whole batch, which measured faster than lock-step
-     * hand-offs. A racy plain int: lost updates only perturb a heuristic.
-     */
-    private int spinBudget;
+    /** How long a waiter spins before parking: adaptive on a rendezvous channel, never on others. */
+    private final SpinPolicy spin;
     /** Unique, increasing: the global lock order for {@link Select}. */
     final long id = IDS.incrementAndGet();
-
-    /**
-     * 0 free, 1 held. Accessed through {@link #LOCK}, except on a fault path, which releases it with a
-     * plain volatile write (no method call; see "Exception safety"). Package-private for {@link Select}.
-     */
-    volatile int lock;
 
     /** Written only under the lock; volatile so {@link #isClosedForSend()} needs no lock. */
     private volatile boolean closed;
@@ -197,17 +172,16 @@ public final class Channel<A> {
     private Object[] items;
     private int head;
     private int count;
-    private WaitNode sendersHead;
-    private WaitNode sendersTail;
-    private WaitNode receiversHead;
-    private WaitNode receiversTail;
+    /** Blocked senders (each node carries its value) and blocked receivers, oldest first. */
+    private final WaitQueue senders = new WaitQueue();
+    private final WaitQueue receivers = new WaitQueue();
     /** The owner of the waiter the last locked step committed, to unpark after unlocking. */
     Thread toUnpark;
 
     private Channel(int capacity) {
         this.capacity = capacity;
         this.bound = capacity == UNBOUNDED ? Integer.MAX_VALUE : capacity;
-        this.spinBudget = capacity == 0 ? MAX_SPINS : 0;
+        this.spin = capacity == 0 ? SpinPolicy.adaptive() : SpinPolicy.NEVER;
         this.items = bound == 0 ? null : new Object[Math.min(bound, INITIAL_ARRAY)];
     }
 
@@ -562,8 +536,8 @@ public final class Channel<A> {
             if (!closed) {
                 // Detach both queues with field writes only: no call between the first change and the
                 // last, so a throw cannot leave the channel half closed.
-                senders = sendersHead;
-                receivers = receiversHead;
+                senders = this.senders.head;
+                receivers = this.receivers.head;
                 for (WaitNode n = senders; n != null; n = n.next) {
                     n.linked = false;
                     n.prev = null;
@@ -572,8 +546,8 @@ public final class Channel<A> {
                     n.linked = false;
                     n.prev = null;
                 }
-                sendersHead = sendersTail = null;
-                receiversHead = receiversTail = null;
+                this.senders.head = this.senders.tail = null;
+                this.receivers.head = this.receivers.tail = null;
                 closed = true; // volatile: readers of isClosedForSend() see it without the lock
                 closedNow = true;
             }
@@ -627,7 +601,7 @@ public final class Channel<A> {
         boolean held = true;
         lock();
         try {
-            drained = count == 0 && sendersHead == null;
+            drained = count == 0 && senders.head == null;
             unlock();
             held = false;
         } finally {
@@ -657,12 +631,7 @@ public final class Channel<A> {
         boolean held = true;
         lock();
         try {
-            for (WaitNode w = sendersHead; w != null; w = w.next) {
-                n++;
-            }
-            for (WaitNode w = receiversHead; w != null; w = w.next) {
-                n++;
-            }
+            n = senders.size() + receivers.size();
             unlock();
             held = false;
         } finally {
@@ -694,18 +663,12 @@ public final class Channel<A> {
 
     /** The current spin budget (0 for buffered channels). */
     int spins() {
-        return spinBudget;
+        return spin.budget();
     }
 
-    /** Feeds the outcome of a wait back into the spin budget (rendezvous only). */
+    /** Feeds the outcome of a wait back into the spin budget. */
     void spun(Waiter w) {
-        if (capacity == 0) {
-            int b = spinBudget;
-            int nb = w.parked ? Math.max(MIN_SPINS, b >> 1) : Math.min(MAX_SPINS, (b << 1) + MIN_SPINS);
-            if (nb != b) {
-                spinBudget = nb; // skip the store at the bounds: the line is shared by both sides
-            }
-        }
+        spin.record(w.parked);
     }
 
     // ------------------------------------------------------------------------ locked steps (Select)
@@ -719,7 +682,7 @@ public final class Channel<A> {
      */
     int offerLocked(Object value) {
         WaitNode r;
-        while ((r = receiversHead) != null) {
+        while ((r = receivers.head) != null) {
             r.item = value; // published by the commit CAS; ignored if the CAS fails
             int won = r.waiter.tryCommit(r.clause, false);
             // Commit first, unlink second: a throw in between leaves a dead node queued (invariant 5).
@@ -760,7 +723,7 @@ public final class Channel<A> {
         if (count > 0) {
             Object v = pop();
             WaitNode s;
-            while ((s = sendersHead) != null) {
+            while ((s = senders.head) != null) {
                 int won = s.waiter.tryCommit(s.clause, false);
                 if (won != Waiter.LOST) {
                     // No call between the commit and the value entering the freed slot.
@@ -779,10 +742,17 @@ public final class Channel<A> {
                 }
                 removeLocked(s);
             }
+            if (count == 0 && items.length > RELEASE_LENGTH) {
+                // Drained after a burst: give the big array back (field writes only, nothing allocated
+                // under the lock); the next send finds a zero-length buffer full and grows it from
+                // INITIAL_ARRAY outside the lock (growFrom), as for any full unbounded buffer.
+                items = NO_ITEMS;
+                head = 0;
+            }
             return v;
         }
         WaitNode s;
-        while ((s = sendersHead) != null) {
+        while ((s = senders.head) != null) {
             int won = s.waiter.tryCommit(s.clause, false);
             if (won != Waiter.LOST) {
                 if (won == Waiter.WON_UNPARK) {
@@ -807,56 +777,12 @@ public final class Channel<A> {
 
     /** Under the lock: appends {@code node} to the senders' or receivers' queue (by its kind). */
     void enqueueLocked(WaitNode node) {
-        node.linked = true;
-        if (node.sending) {
-            WaitNode t = sendersTail;
-            node.prev = t;
-            if (t == null) {
-                sendersHead = node;
-            } else {
-                t.next = node;
-            }
-            sendersTail = node;
-        } else {
-            WaitNode t = receiversTail;
-            node.prev = t;
-            if (t == null) {
-                receiversHead = node;
-            } else {
-                t.next = node;
-            }
-            receiversTail = node;
-        }
+        (node.sending ? senders : receivers).append(node);
     }
 
     /** Under the lock: removes {@code node} from its queue if it is still in it. */
     void removeLocked(WaitNode node) {
-        if (!node.linked) {
-            return;
-        }
-        node.linked = false;
-        WaitNode p = node.prev;
-        WaitNode n = node.next;
-        if (p == null) {
-            if (node.sending) {
-                sendersHead = n;
-            } else {
-                receiversHead = n;
-            }
-        } else {
-            p.next = n;
-        }
-        if (n == null) {
-            if (node.sending) {
-                sendersTail = p;
-            } else {
-                receiversTail = p;
-            }
-        } else {
-            n.prev = p;
-        }
-        node.prev = null;
-        node.next = null;
+        (node.sending ? senders : receivers).remove(node);
     }
 
     /** Removes a node that its owner gave up on, if a counterpart has not already dequeued it. */
@@ -893,7 +819,8 @@ public final class Channel<A> {
      * smaller (another thread may have grown it meanwhile).
      */
     void growFrom(int seen) {
-        int newLength = (int) Math.min((long) bound, Math.min(2L * seen, Integer.MAX_VALUE - 8L));
+        int newLength = (int) Math.min((long) bound, Math.min(Math.max(INITIAL_ARRAY, 2L * seen),
+                Integer.MAX_VALUE - 8L));
         if (newLength <= seen) {
             throw new OutOfMemoryError("channel buffer cannot grow beyond " + seen + " values");
         }
@@ -917,36 +844,6 @@ public final class Channel<A> {
                 lock = 0; // fault path (see "Exception safety")
             }
         }
-    }
-
-    // -------------------------------------------------------------------------------------- the lock
-
-    void lock() {
-        // Acquire: the critical section's reads cannot move above a successful CAS.
-        if (!LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
-            lockSlow();
-        }
-    }
-
-    private void lockSlow() {
-        int spun = 0;
-        for (;;) {
-            // Test before test-and-set: spin on a plain read so waiting does not bounce the line.
-            if ((int) LOCK.getOpaque(this) == 0 && LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
-                return;
-            }
-            if (++spun < LOCK_SPINS) {
-                Thread.onSpinWait();
-            } else {
-                spun = 0;
-                Thread.yield(); // the holder may be descheduled: let it (or anyone) run
-            }
-        }
-    }
-
-    void unlock() {
-        // Release: every write of the critical section is visible to the next acquirer.
-        LOCK.setRelease(this, 0);
     }
 
     /** Under the lock: takes (and clears) the thread to unpark, for callers that hold several locks. */

@@ -197,7 +197,7 @@ public final class Select {
         boolean expired = timed && clock.nanoTime() - deadline >= 0;
         Waiter w = null;
         WaitNode[] nodes = null;
-        int spins = Channel.MAX_SPINS;
+        int spins = SpinPolicy.MAX_SPINS;
         for (;;) {
             int outcome = NONE;
             int clause = -1;

@@ -316,4 +316,43 @@ class ChannelTest {
             assertThat(received.get()).as("capacity %s", capacity).isEqualTo(perProducer * producers);
         }
     }
+
+    @Test
+    void anUnboundedBufferGivesItsArrayBackWhenABurstHasDrained() throws Exception {
+        Channel<Integer> ch = Channel.unbounded();
+        int burst = 100_000;
+        for (int i = 0; i < burst; i++) {
+            ch.send(i);
+        }
+        assertThat(ch.bufferLengthLocked()).isGreaterThanOrEqualTo(burst);
+        for (int i = 0; i < burst; i++) {
+            assertThat(ch.receiveOrNull()).isEqualTo(i);
+        }
+        assertThat(ch.bufferLengthLocked()).isZero();
+        // and it works as before: grows again from the initial size, in order
+        for (int i = 0; i < 40; i++) {
+            assertThat(ch.trySend(i)).isEqualTo(Channel.Offer.DELIVERED);
+        }
+        assertThat(ch.bufferLengthLocked()).isLessThanOrEqualTo(64);
+        for (int i = 0; i < 40; i++) {
+            assertThat(ch.tryReceive()).isEqualTo(i);
+        }
+    }
+
+    @Test
+    void aLargeBoundedBufferAlsoGivesItsArrayBackAndKeepsItsBound() throws Exception {
+        Channel<Integer> ch = Channel.create(5_000);
+        for (int i = 0; i < 5_000; i++) {
+            assertThat(ch.trySend(i)).isEqualTo(Channel.Offer.DELIVERED);
+        }
+        assertThat(ch.trySend(-1)).isEqualTo(Channel.Offer.FULL);
+        for (int i = 0; i < 5_000; i++) {
+            assertThat(ch.tryReceive()).isEqualTo(i);
+        }
+        assertThat(ch.bufferLengthLocked()).isZero();
+        for (int i = 0; i < 5_000; i++) {
+            assertThat(ch.trySend(i)).isEqualTo(Channel.Offer.DELIVERED);
+        }
+        assertThat(ch.trySend(-1)).isEqualTo(Channel.Offer.FULL);
+    }
 }

@@ -1,0 +1,63 @@
+package aivi.concurrency.internal.channel;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The lock of a {@link Channel}: a test-and-test-and-set spin lock on one {@code int} that yields the carrier
+ * after {@link #LOCK_SPINS} failed spins. A base class rather than a field, so that the lock word lives in the
+ * channel object itself (no extra indirection on every operation).
+ */
+// Why a spin lock: nothing inside a channel's critical section blocks, parks or allocates, and virtual
+// threads are not preempted, so a holder is never unmounted while it holds the lock; a critical section is a
+// few dozen instructions. Acquisition is a CAS with acquire semantics, release a release store, so every
+// write of a critical section is visible to the next holder. Fault paths (see Channel, "Exception safety")
+// release with a plain volatile store to {@link #lock}: a field write involves no call, so it cannot itself
+// overflow the stack. Yielding after LOCK_SPINS lets a holder whose carrier the OS descheduled run again.
+abstract class SpinLock {
+    /** Spins on a held lock before yielding the carrier. */
+    private static final int LOCK_SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 64 : 1;
+    private static final VarHandle LOCK;
+
+    static {
+        try {
+            LOCK = MethodHandles.lookup().findVarHandle(SpinLock.class, "lock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * 0 free, 1 held. Accessed through {@link #LOCK}, except on a fault path, which releases it with a
+     * plain volatile write (no method call; see "Exception safety" in {@link Channel}).
+     */
+    volatile int lock;
+
+    void lock() {
+        // Acquire: the critical section's reads cannot move above a successful CAS.
+        if (!LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
+            lockSlow();
+        }
+    }
+
+    private void lockSlow() {
+        int spun = 0;
+        for (;;) {
+            // Test before test-and-set: spin on a plain read so waiting does not bounce the line.
+            if ((int) LOCK.getOpaque(this) == 0 && LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
+                return;
+            }
+            if (++spun < LOCK_SPINS) {
+                Thread.onSpinWait();
+            } else {
+                spun = 0;
+                Thread.yield(); // the holder may be descheduled: let it (or anyone) run
+            }
+        }
+    }
+
+    void unlock() {
+        // Release: every write of the critical section is visible to the next acquirer.
+        LOCK.setRelease(this, 0);
+    }
+}
