@@ -52,7 +52,7 @@ import java.util.function.Supplier;
 @CheckReturnValue
 public abstract sealed class Effect<E, A>
         permits Node.Succeed, Node.Fail, Node.Done, Node.Sync, Node.Attempt, Node.Suspend, Node.FlatMap,
-        Node.Map, Node.Fold, Node.Ensuring, Node.CaptureExit, Node.Mask, Node.PopMask, Node.Prim, Node.Gen, Node.Op {
+        Node.Map, Node.Fold, Node.Ensuring, Node.CaptureExit, Node.Mask, Node.PopMask, Node.Prim, Node.Gen, Node.Op, Node.Bind, Node.MapValue {
 
     /** The node kind, see {@link Node}. */
     final int tag;
@@ -342,7 +342,11 @@ public abstract sealed class Effect<E, A>
      * @return the effect
      */
     public final <B> Effect<E, B> map(Function<? super A, ? extends B> f) {
-        return new Node.Map<>(this, Objects.requireNonNull(f, "Effect.map: f must not be null"));
+        Objects.requireNonNull(f, "Effect.map: f must not be null");
+        if (tag == Node.SUCCEED) {
+            return new Node.MapValue<>(((Node.Succeed<E, A>) this).value, f);
+        }
+        return new Node.Map<>(this, f);
     }
 
     /**
@@ -353,7 +357,11 @@ public abstract sealed class Effect<E, A>
      * @return the effect
      */
     public final <B> Effect<E, B> flatMap(Function<? super A, ? extends Effect<E, B>> f) {
-        return new Node.FlatMap<>(this, Objects.requireNonNull(f, "Effect.flatMap: f must not be null"));
+        Objects.requireNonNull(f, "Effect.flatMap: f must not be null");
+        if (tag == Node.SUCCEED) {
+            return new Node.Bind<>(((Node.Succeed<E, A>) this).value, f);
+        }
+        return new Node.FlatMap<>(this, f);
     }
 
     /**

@@ -33,6 +33,8 @@ final class Node {
     static final int DONE = 13;
     static final int GEN = 14;
     static final int OP = 15;
+    static final int BIND = 16;
+    static final int MAP_VALUE = 17;
 
     static final class Succeed<E, A> extends Effect<E, A> {
         final A value;
@@ -98,6 +100,34 @@ final class Node {
         FlatMap(Effect<E, X> inner, Function<? super X, ? extends Effect<E, A>> f) {
             super(FLAT_MAP);
             this.inner = inner;
+            this.f = f;
+        }
+    }
+
+    /**
+     * {@code succeed(value).flatMap(f)}, fused at construction into one node: every step of a loop written
+     * {@code succeed(x).flatMap(...)} allocates one node instead of two. Runs exactly like the pair: applies
+     * {@code f} to {@code value} when evaluated (again on every run).
+     */
+    static final class Bind<E, X, A> extends Effect<E, A> {
+        final X value;
+        final Function<? super X, ? extends Effect<E, A>> f;
+
+        Bind(X value, Function<? super X, ? extends Effect<E, A>> f) {
+            super(BIND);
+            this.value = value;
+            this.f = f;
+        }
+    }
+
+    /** {@code succeed(value).map(f)}, fused like {@link Bind}: applies {@code f} when evaluated. */
+    static final class MapValue<E, X, A> extends Effect<E, A> {
+        final X value;
+        final Function<? super X, ? extends A> f;
+
+        MapValue(X value, Function<? super X, ? extends A> f) {
+            super(MAP_VALUE);
+            this.value = value;
             this.f = f;
         }
     }

@@ -25,7 +25,10 @@ import java.util.function.Function;
  *
  * <p><b>Fast paths.</b> A {@code FlatMap} or {@code Map} directly over a {@code Succeed} (every step of a
  * loop written as {@code succeed(x).flatMap(...)}) applies its function at once instead of pushing a frame,
- * evaluating the value and popping the frame. The continuation stack is allocated on the first push, so a
+ * evaluating the value and popping the frame; {@code succeed(x).flatMap(f)} and {@code succeed(x).map(f)}
+ * are even fused into one node when they are built ({@code Bind}, {@code MapValue}). A {@code FlatMap}
+ * directly over a primitive step ({@code Op}: a channel operation) runs the step and applies its function
+ * without a frame too. The continuation stack is allocated on the first push, so a
  * nested run of a single step (an {@code await} of a value, a one-step finalizer) allocates none.
  *
  * <p><b>Cancellation</b> is checked before every eval step: one volatile read of
@@ -136,6 +139,25 @@ final class RunLoop {
                             }
                             stack[sp++] = cur;
                             cur = inner;
+                        }
+                    }
+                    case Node.BIND -> {
+                        // succeed(x).flatMap(f) fused: the same as the FLAT_MAP fast path over a value.
+                        Node.Bind b = (Node.Bind) cur;
+                        try {
+                            cur = nonNull((Effect) b.f.apply(b.value), "Effect.flatMap: the function returned null");
+                        } catch (Throwable t) {
+                            cur = null;
+                            exit = classify(fiber, t);
+                        }
+                    }
+                    case Node.MAP_VALUE -> {
+                        Node.MapValue m = (Node.MapValue) cur;
+                        cur = null;
+                        try {
+                            value = m.f.apply(m.value);
+                        } catch (Throwable t) {
+                            exit = classify(fiber, t);
                         }
                     }
                     case Node.FAIL -> {
