@@ -9,7 +9,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 import aivi.concurrency.internal.channel.Channel;
@@ -371,9 +370,6 @@ public final class Concurrency {
             long deadline = Durations.deadline(clock.nanoTime(), nanos);
             boolean outermost = fiber.enterWait(FiberDump.Activity.SLEEP, what);
             try {
-                if (clock == SystemClock.INSTANCE) {
-                    return sleepOnTimers(fiber, deadline);
-                }
                 for (;;) {
                     if (fiber.effectivelyCancelled()) {
                         return RunLoop.cancelled();
@@ -415,38 +411,6 @@ public final class Concurrency {
      */
     public static <E> Effect<E, Unit> sleep(Duration duration) {
         return sleepNanos(Durations.toNanos(duration, "Concurrency.sleep: duration"));
-    }
-
-    /**
-     * A sleep on the system clock: arm a timer on the runtime's timer queue that unparks this thread, and
-     * park untimed until it fired or the fiber is cancelled.
-     */
-    // Why not parkNanos: the JDK cancels a virtual thread's timed park (an interrupt) by removing its entry
-    // from the JDK's own timer queue, which grows faster than linearly when a million sleepers are cancelled
-    // at once; an untimed park is woken by the interrupt alone, and the runtime's queue removes our timer in
-    // O(log n) (Timers.remove). States: the timer is PENDING until the timer thread fires it (then it unparks
-    // us) or we cancel it on the way out (then it is removed from the heap). The loop re-checks both
-    // conditions after every wake-up, so a spurious unpark, a stray interrupt, or an unpark that lands before
-    // the park (the permit stays set) only costs a turn. Firing happens after the timer thread saw the clock
-    // pass the deadline, so a sleep that returns success slept at least its duration. Only for the system
-    // clock: on any other clock (a TestClock) a sleep parks on the clock itself, which counts it as a sleeper.
-    private static <E> Exit<E, Unit> sleepOnTimers(Fiber fiber, long deadline) {
-        Thread me = Thread.currentThread();
-        Timer timer = fiber.runtime.timers.schedule(deadline, () -> LockSupport.unpark(me));
-        try {
-            for (;;) {
-                if (fiber.effectivelyCancelled()) {
-                    return RunLoop.cancelled();
-                }
-                if (timer.fired()) {
-                    return Exit.success(Unit.UNIT);
-                }
-                LockSupport.park(SLEEP);
-                Thread.interrupted(); // a wake-up only: the levels say whether we are cancelled
-            }
-        } finally {
-            timer.cancel(); // a no-op once fired; otherwise takes it out of the heap
-        }
     }
 
     private static final Object SLEEP = new Object() {
