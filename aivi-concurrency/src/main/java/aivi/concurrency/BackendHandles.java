@@ -102,6 +102,16 @@ final class BackendHandles {
         }
 
         @Override
+        public int size() {
+            return backend.size();
+        }
+
+        @Override
+        public int capacity() {
+            return backend.capacity();
+        }
+
+        @Override
         public String toString() {
             return "Sender[" + backend + "]";
         }
@@ -125,6 +135,22 @@ final class BackendHandles {
         @Override
         public Optional<Result<ChannelError, A>> tryRecv() {
             return backend.tryReceive();
+        }
+
+        @Override
+        public boolean isClosedForReceive() {
+            // Closed first, then empty: once closed no value can enter, so an empty buffer stays empty.
+            return backend.isClosed() && backend.size() == 0;
+        }
+
+        @Override
+        public int size() {
+            return backend.size();
+        }
+
+        @Override
+        public int capacity() {
+            return backend.capacity();
         }
 
         @Override

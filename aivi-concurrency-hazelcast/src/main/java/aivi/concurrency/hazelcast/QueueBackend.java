@@ -335,6 +335,23 @@ final class QueueBackend<A> implements ChannelBackend<A> {
     }
 
     @Override
+    public int size() {
+        // The queue may also hold END markers that wake receivers after a close; they are not values.
+        int n = 0;
+        for (Object v : queue) {
+            if (v != EndMarker.END) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    @Override
     public String whyNoSelect() {
         return "the distributed channel '" + name + "' lives on a Hazelcast queue, which cannot commit exactly one"
                 + " clause of several atomically across members; receive from it in a fiber of its own and forward"

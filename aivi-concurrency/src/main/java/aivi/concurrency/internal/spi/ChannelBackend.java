@@ -68,4 +68,19 @@ public interface ChannelBackend<A> {
      * @return a sentence naming the channel
      */
     String whyNoSelect();
+
+    /**
+     * How many values are buffered right now (a snapshot), between 0 and {@link #capacity()}.
+     *
+     * @return the number of buffered values
+     */
+    int size();
+
+    /**
+     * The capacity: 0 for a rendezvous channel, {@code n} for a channel buffering {@code n} values,
+     * {@link Integer#MAX_VALUE} for an unbounded one.
+     *
+     * @return the capacity
+     */
+    int capacity();
 }
