@@ -231,14 +231,30 @@ final class Structured {
         // Cancel the other branches only once the race is decided, or when the caller itself is cancelled.
         // In first-success mode a failed calling branch decides nothing: the others run on, and the one that
         // decides the race (a success, or the last failure) cancels the rest in onDone. A winner set after
-        // this check cancels the rest itself.
+        // this check cancels the rest itself. The wait for the others honours the caller's cancellation
+        // (a timeout around raceSuccess(fail, never) must fire): if the caller is cancelled while they run
+        // on, they are cancelled, and then awaited uninterruptibly; that last wait cannot hang on a cycle,
+        // because every one of them has been cancelled and none waits for this fiber.
         if (winner.get() != null || fiber.effectivelyCancelled()) {
             for (Fiber k : kids) {
                 k.cancel();
             }
         }
-        awaitAll(fiber, kids);
+        for (Fiber k : kids) {
+            if (!fiber.blockUntilTerminated(k)) {
+                for (Fiber c : kids) {
+                    c.cancel();
+                }
+                awaitAll(fiber, kids);
+                break;
+            }
+        }
         Exit w = winner.get();
+        if (w == null) {
+            // Unreachable while every branch reports its completion, kept as a guard: the outcome of a race
+            // whose branches were all cancelled is the cancellation.
+            return RunLoop.cancelled();
+        }
         // raceSuccess ignores the failures of branches when one succeeds (that is its purpose)
         if (!successOnly || isError(w)) {
             losers.reportAllBut(w, fiber.runtime);
@@ -252,21 +268,26 @@ final class Structured {
     @SuppressWarnings({"unchecked", "rawtypes"})
     /** {@code nanos} comes from {@link Durations}: positive and saturated. */
     static <E, A> Exit<E, A> timeout(Fiber fiber, long nanos, Exit<E, A> onTimeout, Effect<E, A> effect) {
+        // The user's clock is read before anything is pushed: if it throws, there is nothing to undo (the
+        // throw ends this step as a defect).
+        long deadline = Durations.deadline(fiber.runtime.clock().nanoTime(), nanos);
         Fiber.Region region = fiber.pushRegion();
-        Clock clock = fiber.runtime.clock();
-        // Armed on the runtime's shared timer thread (see Timers): no thread start per call.
-        Timer timer = fiber.runtime.timers.schedule(Durations.deadline(clock.nanoTime(), nanos),
-                () -> fiber.cancelRegion(region));
+        Timer timer = null;
         Exit body;
         try {
+            // Armed on the runtime's shared timer thread (see Timers): no thread start per call. Inside the
+            // try, so that whatever throws after the push, the region is popped.
+            timer = fiber.runtime.timers.schedule(deadline, () -> fiber.cancelRegion(region));
             body = runBranch(fiber, region, effect);
         } catch (Throwable t) {
             body = RunLoop.classify(fiber, t);
         } finally {
-            timer.cancel();
+            if (timer != null) {
+                timer.cancel();
+            }
             fiber.popRegion(region);
         }
-        if (body instanceof Exit.Cancelled && timer.fired() && region.cancelled) {
+        if (body instanceof Exit.Cancelled && timer != null && timer.fired() && region.cancelled) {
             JfrEvents.timeoutFired(nanos, onTimeout instanceof Exit.Failure<E, A> f ? f.error() : onTimeout);
             return onTimeout;
         }

@@ -39,6 +39,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Actions run on the timer thread and must be short and non-blocking (the library's only action,
  * cancelling a region, takes a fiber's lock briefly). An action that throws is reported to the runtime's
  * error handler and does not stop the thread.
+ *
+ * <p><b>The user's clock</b> is called only by the timer thread, outside the lock, and guarded: a
+ * {@code nanoTime} or {@code parkUntil} that throws is reported to the error handler and retried after a
+ * short real-time back-off (1 ms doubling to 100 ms), so one bad reading neither kills the thread (which
+ * would leave every later timeout of the runtime hanging) nor turns into a busy loop. Reports go to the
+ * handler on a thread of their own, so a handler that blocks cannot stall the timers.
  */
 final class Timers {
     private final EffectRuntime runtime;
@@ -67,6 +73,9 @@ final class Timers {
         Thread wake = null;
         lock.lock();
         try {
+            if (size == heap.length) {
+                heap = Arrays.copyOf(heap, size * 2); // before any change: an OOM here leaves the heap whole
+            }
             siftUp(size++, t);
             if (thread == null) {
                 thread = Thread.ofVirtual().name(runtime.config().fiberNamePrefix() + "timer").unstarted(this::loop);
@@ -160,7 +169,17 @@ final class Timers {
     private void loop() {
         Clock clock = runtime.clock();
         IdleTracker tracker = runtime.idle;
+        long backoff = 0;
         for (;;) {
+            // The user's clock is called outside the lock, and guarded: a throw is reported and retried
+            // after a short real-time back-off; it never ends this thread (every later timeout would hang).
+            long now;
+            try {
+                now = clock.nanoTime();
+            } catch (Throwable e) {
+                backoff = clockFailed("Clock.nanoTime", e, backoff);
+                continue;
+            }
             Timer due = null;
             boolean parkIdle = false;
             long parkUntil = 0;
@@ -178,7 +197,7 @@ final class Timers {
                     parkIdle = true;
                 } else {
                     Timer head = heap[0];
-                    if (clock.nanoTime() - head.deadline >= 0) {
+                    if (now - head.deadline >= 0) {
                         removeHead();
                         due = head;
                     } else {
@@ -195,7 +214,7 @@ final class Timers {
                     try {
                         due.action.run();
                     } catch (Throwable e) {
-                        runtime.reportUnobserved("a timer action failed", e);
+                        report("a timer action failed", e);
                     }
                 }
             } else {
@@ -206,13 +225,48 @@ final class Timers {
                 if (parkIdle) {
                     LockSupport.park(this);
                 } else {
-                    clock.parkUntil(this, parkUntil);
+                    try {
+                        clock.parkUntil(this, parkUntil);
+                        backoff = 0;
+                    } catch (Throwable e) {
+                        backoff = clockFailed("Clock.parkUntil", e, backoff);
+                    }
                 }
                 if (tracker != null) {
                     tracker.participantRuns();
                 }
                 Thread.interrupted(); // nobody interrupts this thread on purpose; the heap says what to do
             }
+        }
+    }
+
+    /** Back-off bounds after a clock failure, in real nanoseconds. */
+    private static final long MIN_BACKOFF = 1_000_000L;
+    private static final long MAX_BACKOFF = 100_000_000L;
+
+    /**
+     * The user's clock threw on the timer thread: report it, then wait a little real time (so a clock that
+     * always throws costs no busy loop) and let the loop try again. Returns the next back-off.
+     */
+    private long clockFailed(String what, Throwable e, long backoff) {
+        report("the runtime's clock failed on the timer thread (" + what + "); timers are retried", e);
+        long next = backoff == 0 ? MIN_BACKOFF : Math.min(backoff * 2, MAX_BACKOFF);
+        LockSupport.parkNanos(this, next); // an unpark (an earlier timer) cuts it short: fine, we re-decide
+        Thread.interrupted();
+        return next;
+    }
+
+    /**
+     * Reports to the runtime's error handler on a thread of its own: a handler that blocks must not
+     * stall every timer of the runtime, and one that throws is already guarded by
+     * {@link EffectRuntime#reportUnobserved}.
+     */
+    private void report(String context, Throwable e) {
+        try {
+            Thread.ofVirtual().name(runtime.config().fiberNamePrefix() + "timer-report")
+                    .start(() -> runtime.reportUnobserved(context, e));
+        } catch (Throwable startFailed) {
+            runtime.reportUnobserved(context, e); // could not start a thread (OOM): report here instead
         }
     }
 
@@ -230,9 +284,6 @@ final class Timers {
     }
 
     private void siftUp(int i, Timer t) {
-        if (i == heap.length) {
-            heap = Arrays.copyOf(heap, i * 2);
-        }
         while (i > 0) {
             int parent = (i - 1) >>> 1;
             Timer p = heap[parent];
