@@ -294,11 +294,25 @@ public final class EffectRuntime implements AutoCloseable {
     /**
      * Cancels every detached fiber and waits until all have terminated; afterwards {@link #run} refuses new
      * work. Idempotent. Root fibers still running in other threads' {@code run} calls are not affected.
+     *
+     * <p>Blocks, uninterruptibly, until every detached fiber has terminated (their finalizers ran): a
+     * detached finalizer that blocks forever blocks {@code close} forever, which stays the user's
+     * responsibility.
+     *
+     * @throws IllegalStateException         if called from a detached task of this runtime, or from a fiber
+     *                                       running inside one: it would wait for itself
+     * @throws UnsupportedOperationException on the {@linkplain #defaultRuntime() default runtime}
      */
     @Override
     public void close() {
         if (this == DefaultHolder.INSTANCE) {
             throw new UnsupportedOperationException("EffectRuntime.close: the default runtime cannot be closed");
+        }
+        Fiber inside = Fiber.INSIDE_DETACHED.get();
+        if (inside != null && inside.runtime == this) {
+            throw new IllegalStateException("EffectRuntime.close: called from " + inside + ", which is a detached "
+                    + "task of this runtime or runs inside one; close cancels and awaits every detached task, so it "
+                    + "would wait for itself. Close the runtime from outside it");
         }
         closed = true;
         detached.close(Exit.success(Unit.UNIT));

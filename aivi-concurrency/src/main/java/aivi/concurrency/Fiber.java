@@ -60,8 +60,9 @@ import java.util.function.Consumer;
  * count and the scope's bookkeeping. Because a waiter is pushed by CAS on the same word that the completer
  * swaps, a waiter is either in the swapped-out stack (and unparked) or sees {@code TERMINATED} and never
  * parks: no lost wake-up. An interruptible waiter that gives up clears its node's thread so it is not
- * unparked in vain; the node itself stays in the stack until the fiber terminates (a few words per abandoned
- * wait, bounded by the number of waits). Spurious unparks are harmless: every park re-checks the word.
+ * unparked in vain, then sweeps abandoned nodes out of the stack ({@link #unlinkAbandoned}), so waits that
+ * give up leave no memory behind while the fiber lives. Spurious unparks are harmless: every park re-checks
+ * the word.
  */
 final class Fiber implements Runnable {
 
@@ -96,7 +97,8 @@ final class Fiber implements Runnable {
     private static final class Waiter {
         /** Cleared by a waiter that gave up (interrupted); read by the completer after the swap. */
         volatile Thread thread;
-        final Waiter next;
+        /** Rewritten only by {@link #unlinkAbandoned} to skip abandoned nodes. */
+        volatile Waiter next;
 
         Waiter(Thread thread, Waiter next) {
             this.thread = thread;
@@ -165,6 +167,18 @@ final class Fiber implements Runnable {
      * propagator threw there; {@code null} without propagators. Written before {@link Thread#start}.
      */
     private Object context;
+
+    /**
+     * For a {@code par}/{@code race} branch on a fiber of its own, the fiber that started it (it has no
+     * {@link #parent} scope); set before the thread starts. See {@link #enclosing()}.
+     */
+    Fiber forkedFrom;
+
+    /**
+     * The detached-tree fiber running on the current thread, if any: set (only) for fibers that run
+     * inside a detached task, so that {@link EffectRuntime#close()} can refuse to wait for itself.
+     */
+    static final ThreadLocal<Fiber> INSIDE_DETACHED = new ThreadLocal<>();
 
     /** Sibling links in {@link #parent}'s list of children; guarded by the parent's lock. */
     Fiber prevSibling;
@@ -246,8 +260,40 @@ final class Fiber implements Runnable {
         t.start();
     }
 
+    /**
+     * The fiber this one runs inside of: the owner of its scope, or the fiber whose {@code par}/{@code race}
+     * started it; {@code null} for a root fiber or a detached one. That fiber cannot terminate before this
+     * one has.
+     */
+    Fiber enclosing() {
+        return parent != null ? parent.owner : forkedFrom;
+    }
+
+    /** Whether this fiber is {@code target} or runs inside it, transitively (so it outlives {@code target}'s end). */
+    boolean isInside(Fiber target) {
+        for (Fiber f = this; f != null; f = f.enclosing()) {
+            if (f == target) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether this fiber is a detached task or runs inside one. */
+    private boolean insideDetached() {
+        for (Fiber f = this; f != null; f = f.enclosing()) {
+            if (f.parent != null && f.parent.owner == null) {
+                return true; // only the runtime's detached scope has no owner
+            }
+        }
+        return false;
+    }
+
     @Override
     public void run() {
+        if (insideDetached()) {
+            INSIDE_DETACHED.set(this);
+        }
         Exit<?, ?> result;
         try {
             Throwable contextProblem = restoreContext();
@@ -756,6 +802,7 @@ final class Fiber implements Runnable {
                 interrupted = true;
                 if (interruptible) {
                     node.thread = null; // given up: the completer need not unpark us
+                    unlinkAbandoned();
                     return true;
                 }
             }
@@ -841,6 +888,58 @@ final class Fiber implements Runnable {
             return "on " + sc;
         }
         return on.toString();
+    }
+
+    /**
+     * Drops every abandoned node (thread cleared) from the waiter stack, so a wait that gives up leaves no
+     * memory behind for as long as this fiber runs (a health check that times out its join every second
+     * would otherwise grow the stack without bound). Any thread; lock-free.
+     *
+     * <p>A sweep from the head: an abandoned head is popped with a CAS on the word (which also fails, and
+     * restarts the sweep, if a new waiter was pushed or the fiber terminated meanwhile); an abandoned node
+     * further down is bypassed by writing its live predecessor's {@code next}. Two sweeps may race, and a
+     * bypass may be undone when the predecessor itself turns out to be abandoned; so whenever the
+     * predecessor we wrote through has been abandoned meanwhile, the sweep restarts. A node that is missed
+     * is swept by the next sweep or dropped with the whole stack at termination; correctness does not
+     * depend on the sweep: the completer unparks only nodes whose thread is still set, and a waiter's own
+     * wake-up is the completion word, never its node.
+     */
+    private void unlinkAbandoned() {
+        restart:
+        for (;;) {
+            Object h = waiters;
+            if (!(h instanceof Waiter)) {
+                return; // empty or terminated
+            }
+            Waiter live = null; // the last node seen whose thread is still set
+            for (Waiter q = (Waiter) h; q != null; ) {
+                Waiter after = q.next;
+                if (q.thread != null) {
+                    live = q;
+                } else if (live == null) {
+                    if (!WAITERS.compareAndSet(this, q, after)) {
+                        continue restart;
+                    }
+                } else {
+                    live.next = after;
+                    if (live.thread == null) {
+                        continue restart;
+                    }
+                }
+                q = after;
+            }
+            return;
+        }
+    }
+
+    /** The number of nodes in the waiter stack (live or abandoned); for tests. */
+    int waiterNodes() {
+        int n = 0;
+        Object h = waiters;
+        for (Waiter q = h instanceof Waiter w ? w : null; q != null; q = q.next) {
+            n++;
+        }
+        return n;
     }
 
     @Override

@@ -22,10 +22,19 @@ final class FiberTask<E, A> implements Task<E, A> {
         return fiber.terminated();
     }
 
+    /** The defect of a join or await of a task by itself, which could never return. */
+    private Exit<E, ?> waitsForItself(String method) {
+        return Exit.defect(new IllegalStateException("Task." + method + ": the task " + name() + " cannot "
+                + method + " itself: it would wait for its own termination forever"));
+    }
+
     @SuppressWarnings("unchecked")
     @Override
     public Effect<E, A> join() {
         return new Node.Prim<>(caller -> {
+            if (caller == fiber) {
+                return (Exit<E, A>) waitsForItself("join");
+            }
             fiber.observed = true; // a joiner is waiting: a failure will not go unobserved
             if (!caller.blockUntilTerminated(fiber)) {
                 return RunLoop.cancelled();
@@ -38,6 +47,9 @@ final class FiberTask<E, A> implements Task<E, A> {
     @Override
     public <X> Effect<X, Exit<E, A>> await() {
         return new Node.Prim<>(caller -> {
+            if (caller == fiber) {
+                return (Exit<X, Exit<E, A>>) (Exit<?, ?>) waitsForItself("await");
+            }
             fiber.observed = true; // a joiner is waiting: a failure will not go unobserved
             if (!caller.blockUntilTerminated(fiber)) {
                 return RunLoop.cancelled();
@@ -53,7 +65,17 @@ final class FiberTask<E, A> implements Task<E, A> {
                 if (fiber.exit == null) {
                     fiber.cancel(); // a task whose outcome is published is finished: nothing to cancel
                 }
-                caller.joinUninterruptibly(fiber);
+                if (caller.isInside(fiber)) {
+                    // The task cancels itself (or a fiber inside it cancels it): it cannot terminate before
+                    // the caller, so waiting would never end. The request stands; the caller, being inside
+                    // the task, is cancelled with it at its next cancellation point.
+                    return Exit.success(Unit.UNIT);
+                }
+                // Cancellable: a caller that is itself cancelled meanwhile stops waiting (it ends Cancelled;
+                // the task is still cancelled and awaited by its own scope), so no cycle of cancels can hang.
+                if (!caller.blockUntilTerminated(fiber)) {
+                    return RunLoop.cancelled();
+                }
             }
             return Exit.success(Unit.UNIT);
         });

@@ -112,6 +112,7 @@ final class ScopeImpl implements Scope {
     void childEnded(Fiber child, Exit<?, ?> exit) {
         boolean first = false;
         Fiber[] others = null;
+        boolean report = false;
         lock.lock();
         try {
             Fiber p = child.prevSibling;
@@ -133,8 +134,8 @@ final class ScopeImpl implements Scope {
                     if (first) {
                         others = snapshot();
                     }
-                } else if (!child.observed) {
-                    runtime.reportUnobserved("a detached task failed and nobody joined it: " + child, toThrowable(exit));
+                } else {
+                    report = !child.observed; // reported below, outside the lock: the handler is user code
                 }
             }
             if (running == 0) {
@@ -142,6 +143,10 @@ final class ScopeImpl implements Scope {
             }
         } finally {
             lock.unlock();
+        }
+        if (report) {
+            // A slow or blocking handler stalls only this (ending) child, never other spawns or closes.
+            runtime.reportUnobserved("a detached task failed and nobody joined it: " + child, toThrowable(exit));
         }
         if (first) {
             JfrEvents.scopeCancelled("a child failed", exit, others.length);

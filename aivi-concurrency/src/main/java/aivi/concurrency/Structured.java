@@ -328,6 +328,7 @@ final class Structured {
 
     static Fiber startChild(Fiber parent, Effect<?, ?> effect, java.util.function.Consumer<Exit<?, ?>> onDone) {
         Fiber child = new Fiber(parent.runtime, effect, null, onDone);
+        child.forkedFrom = parent;
         parent.runtime.fiberStarted();
         child.start(parent);
         return child;
