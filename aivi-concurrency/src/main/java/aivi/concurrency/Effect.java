@@ -556,6 +556,16 @@ public abstract sealed class Effect<E, A>
      * finalizer is never lost: after a success it becomes a defect, after a defect it is attached as
      * suppressed, after a typed failure or cancellation it goes to the runtime's error handler.
      *
+     * <p>Blocks on whatever the finalizer blocks on. Because it is uncancellable, a finalizer that blocks
+     * forever blocks everything that waits for this effect to end: the {@code Task.cancel()}, the scope,
+     * the {@code timeoutWith} or the {@code EffectRuntime.close()} around it. That stays the caller's
+     * responsibility: bound a finalizer that does I/O, for example with {@code timeoutWith} inside it.
+     *
+     * {@snippet :
+     * Effect<String, String> work = Effect.<String, String>succeed("done")
+     *         .ensuring(Effect.sync(() -> "released"));
+     * }
+     *
      * @param finalizer the effect to run at the end
      * @return the effect
      */

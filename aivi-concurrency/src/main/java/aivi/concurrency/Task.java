@@ -25,6 +25,7 @@ public sealed interface Task<E, A> permits FiberTask {
      * Waits for the task and ends the same way: its value, its typed failure, its defect; joining a
      * cancelled task ends the joiner as cancelled. It can be joined any number of times and always gives
      * the same settled outcome. The wait is cancellable (cancelling the joiner does not cancel the task).
+     * A task that joins itself fails with an {@link IllegalStateException} defect instead of waiting forever.
      *
      * <p><b>After the task's scope ended.</b> A scope cancels the children still running when its body ends.
      * A task handle that outlives its scope (returned from the scope's body, say) therefore usually belongs
@@ -54,6 +55,20 @@ public sealed interface Task<E, A> permits FiberTask {
     /**
      * Cancels the task and waits until it has terminated and its finalizers ran. Idempotent; cancelling a
      * task that has finished changes nothing. A task cancelled this way does not fail its scope.
+     *
+     * <p>Blocks until the task has terminated, which includes its finalizers: a finalizer that blocks
+     * forever, or task code that swallows the interrupt by which cancellation wakes it and carries on
+     * without reaching a library step, keeps this waiting; that stays the caller's responsibility. The wait
+     * is cancellable: if the caller is cancelled meanwhile it stops waiting and ends cancelled (the task is
+     * still cancelled, and still awaited by its own scope). Called by the task on its own handle, or by a
+     * fiber that runs inside the task (its child, a branch it started), it requests the cancellation and
+     * returns at once, since the task cannot terminate before the caller; the caller is then cancelled
+     * with the task at its next cancellation point.
+     *
+     * {@snippet :
+     * Effect<String, Boolean> cancelled = Concurrency.<String, Unit>spawn(Effect.never())
+     *         .flatMap(task -> task.<String>cancel().then(task.<String>isCancelled())); // true
+     * }
      *
      * @param <X> the (unused) error type of the result
      * @return the effect
