@@ -42,7 +42,7 @@ final class ScopeImpl implements Scope {
     private Fiber head;
     private int running;
     private boolean closed;
-    private final Structured.Errors errors = new Structured.Errors();
+    private final Errors errors = new Errors();
 
     ScopeImpl(EffectRuntime runtime, Fiber owner, Fiber.Region region, boolean failFast) {
         this.runtime = runtime;
@@ -198,14 +198,24 @@ final class ScopeImpl implements Scope {
             while (running > 0) {
                 allEnded.awaitUninterruptibly();
             }
-            Exit err = errors.combine(runtime);
-            return err != null ? err : body;
         } finally {
             lock.unlock();
             if (outermost) {
                 owner.exitWait(true);
             }
         }
+        // running == 0 means every child has ended and unlinked itself; each then still has its last step,
+        // terminate(), to run (no lock, no wait in between). Wait for it too, so that when a scope or
+        // EffectRuntime.close() returns, every Task of it polls as terminated. Usually one volatile read.
+        boolean interrupted = false;
+        for (Fiber f : children) {
+            interrupted |= f.awaitTerminationUninterruptibly();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt(); // as Condition.awaitUninterruptibly above would leave it
+        }
+        Exit err = errors.combine(runtime);
+        return err != null ? err : body;
     }
 
     /** The children running now, for dumps. Any thread. */
