@@ -4,8 +4,9 @@
  * {@link aivi.concurrency.Concurrency#race race}, {@link aivi.concurrency.Concurrency#scope scope},
  * {@link aivi.concurrency.Concurrency#spawn spawn}, ...) and Go-style channels.
  *
- * <p>Only the package {@code aivi.concurrency} is exported; {@code aivi.concurrency.internal} is the
- * implementation.
+ * <p>Only the package {@code aivi.concurrency} is exported. The implementation is the package-private classes
+ * of {@code aivi.concurrency} (see its {@code package-info.java} for where things live) and the unexported
+ * package {@code aivi.concurrency.internal.channel} (the channel engine).
  *
  * <p>The module reads {@code jdk.jfr}, a module of the JDK itself (not a third-party dependency), for its
  * Flight Recorder events, which are off unless a recording enables them.

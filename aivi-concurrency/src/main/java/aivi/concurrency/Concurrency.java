@@ -367,22 +367,9 @@ public final class Concurrency {
         Object what = new SleepOf(nanos); // what a dump shows; allocated once per effect, not per run
         return new Node.Prim<>(fiber -> {
             Clock clock = fiber.runtime.clock();
-            long deadline = Durations.deadline(clock.nanoTime(), nanos);
-            boolean outermost = fiber.enterWait(FiberDump.Activity.SLEEP, what);
-            try {
-                for (;;) {
-                    if (fiber.effectivelyCancelled()) {
-                        return RunLoop.cancelled();
-                    }
-                    if (clock.nanoTime() - deadline >= 0) {
-                        return Exit.success(Unit.UNIT);
-                    }
-                    clock.parkUntil(SLEEP, deadline);
-                    Thread.interrupted(); // a wake-up only: the levels say whether we are cancelled
-                }
-            } finally {
-                fiber.exitWait(outermost);
-            }
+            return fiber.sleepUntil(clock, Durations.deadline(clock.nanoTime(), nanos), SLEEP, what)
+                    ? Exit.success(Unit.UNIT)
+                    : RunLoop.cancelled();
         });
     }
 
@@ -531,7 +518,9 @@ public final class Concurrency {
             throw new IllegalArgumentException("Concurrency.retry: attempts must be >= 1, was " + attempts);
         }
         Objects.requireNonNull(effect, "Concurrency.retry: effect must not be null");
-        return retryLoop(effect, 1, attempts);
+        // One implementation for both overloads: the schedule loop, with no delay between runs.
+        Schedule<E> immediately = Schedule.<E>immediate().maxAttempts(attempts);
+        return new Node.Prim<>(fiber -> Retrying.run(fiber, immediately, effect));
     }
 
     /**
@@ -564,15 +553,6 @@ public final class Concurrency {
         return new Node.Prim<>(fiber -> Retrying.run(fiber, schedule, effect));
     }
 
-    private static <E, A> Effect<E, A> retryLoop(Effect<E, A> effect, int attempt, int attempts) {
-        if (attempt >= attempts) {
-            return effect;
-        }
-        return effect.catchAll(e -> {
-            JfrEvents.retryAttempt(attempt, e, 0);
-            return retryLoop(effect, attempt + 1, attempts);
-        });
-    }
     /**
      * Subscribes to a {@link Flow.Publisher} and yields a {@link Receiver} of its values, for consuming
      * reactive streams (Reactor, RxJava, the JDK's {@code SubmissionPublisher}) with {@code recv},

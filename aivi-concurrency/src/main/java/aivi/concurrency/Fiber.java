@@ -705,6 +705,31 @@ final class Fiber implements Runnable {
     }
 
     /**
+     * Parks this fiber until {@code deadline} on {@code clock} (the one timed-sleep loop, behind
+     * {@code sleep} and the delays of {@code retry}). Returns {@code true} once the deadline has passed,
+     * {@code false} as soon as this fiber is effectively cancelled. The interrupt flag is only a wake-up
+     * call: the levels say whether we are cancelled. Recorded as a {@code SLEEP} library wait on
+     * {@code what} (for dumps and the idle detector). Fiber thread only.
+     */
+    boolean sleepUntil(Clock clock, long deadline, Object blocker, Object what) {
+        boolean outermost = enterWait(FiberDump.Activity.SLEEP, what);
+        try {
+            for (;;) {
+                if (effectivelyCancelled()) {
+                    return false;
+                }
+                if (clock.nanoTime() - deadline >= 0) {
+                    return true;
+                }
+                clock.parkUntil(blocker, deadline);
+                Thread.interrupted(); // a wake-up only
+            }
+        } finally {
+            exitWait(outermost);
+        }
+    }
+
+    /**
      * Blocks the calling fiber (this one) until {@code target} has terminated, or until this fiber is
      * effectively cancelled; returns {@code true} if terminated, {@code false} if cancelled. The same as
      * {@link #blockFor} waiting on {@code target}, without allocating a lambda or an exit. Fiber thread only.

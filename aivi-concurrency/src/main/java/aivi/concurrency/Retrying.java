@@ -1,7 +1,9 @@
 package aivi.concurrency;
 
 /**
- * The loop behind {@link Concurrency#retry(Schedule, Effect)}.
+ * The one retry loop, behind both {@link Concurrency#retry(Schedule, Effect)} and
+ * {@link Concurrency#retry(int, Effect)} (an {@linkplain Schedule#immediate() immediate} schedule with
+ * {@code maxAttempts}).
  *
  * <h2>Implementation overview</h2>
  *
@@ -13,10 +15,9 @@ package aivi.concurrency;
  * until the deadline.
  *
  * <p>Only a typed failure is retried. A success, a defect or a cancellation of an attempt ends the loop with
- * that outcome. The wait is cancellable: like {@link Concurrency#sleep}, it re-checks the fiber's
- * cancellation levels after every wake-up, treating the interrupt flag as a wake-up call only (see
- * {@link Fiber}), so a cancelled fiber leaves the wait promptly and the retry ends as cancelled, without
- * another attempt. All state is local to the fiber's thread.
+ * that outcome. The wait is {@link Fiber#sleepUntil}, the same loop as {@link Concurrency#sleep}: cancellable,
+ * it re-checks the fiber's cancellation levels after every wake-up, so a cancelled fiber leaves the wait
+ * promptly and the retry ends as cancelled, without another attempt (also when there is no delay). All state is local to the fiber's thread.
  */
 final class Retrying {
     private Retrying() {
@@ -61,28 +62,14 @@ final class Retrying {
                     }
                 }
             }
-            if (!await(fiber, clock, clock.nanoTime() + delay)) {
+            if (delay <= 0) {
+                if (fiber.effectivelyCancelled()) {
+                    return RunLoop.cancelled(); // no other attempt once cancelled
+                }
+            } else if (!fiber.sleepUntil(clock, Durations.deadline(clock.nanoTime(), delay), RETRY_DELAY,
+                    "(a retry delay)")) {
                 return RunLoop.cancelled();
             }
-        }
-    }
-
-    /** Parks until {@code deadline} on {@code clock}; {@code false} if the fiber was cancelled first. */
-    private static boolean await(Fiber fiber, Clock clock, long deadline) {
-        boolean outermost = fiber.enterWait(FiberDump.Activity.SLEEP, "(a retry delay)");
-        try {
-            for (;;) {
-                if (fiber.effectivelyCancelled()) {
-                    return false;
-                }
-                if (clock.nanoTime() - deadline >= 0) {
-                    return true;
-                }
-                clock.parkUntil(RETRY_DELAY, deadline);
-                Thread.interrupted(); // a wake-up only: the levels say whether we are cancelled
-            }
-        } finally {
-            fiber.exitWait(outermost);
         }
     }
 }

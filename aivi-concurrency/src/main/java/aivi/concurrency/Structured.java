@@ -1,10 +1,8 @@
 package aivi.concurrency;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -344,88 +342,5 @@ final class Structured {
 
     static boolean isError(Exit<?, ?> e) {
         return e instanceof Exit.Failure || e instanceof Exit.Defect;
-    }
-
-    /** Errors in the order they happened; the first is the outcome, the others are never lost. */
-    static final class Errors {
-        private final ReentrantLock lock = new ReentrantLock();
-        private final List<Exit<?, ?>> list = new ArrayList<>(2);
-
-        /**
-         * Adds an error; returns whether it was the first. The same error arriving twice (a body that joined
-         * the failed child and rethrew its error) is one error, not a later one.
-         */
-        boolean add(Exit<?, ?> e) {
-            lock.lock();
-            try {
-                for (Exit<?, ?> known : list) {
-                    if (sameError(known, e)) {
-                        return false;
-                    }
-                }
-                list.add(e);
-                return list.size() == 1;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        boolean isEmpty() {
-            lock.lock();
-            try {
-                return list.isEmpty();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** The first error with the later ones attached or reported, or {@code null} if none. */
-        @SuppressWarnings("rawtypes")
-        Exit combine(EffectRuntime runtime) {
-            lock.lock();
-            try {
-                if (list.isEmpty()) {
-                    return null;
-                }
-                Exit first = list.get(0);
-                for (int i = 1; i < list.size(); i++) {
-                    attach(first, list.get(i), runtime);
-                }
-                return first;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        void reportAllBut(Exit<?, ?> kept, EffectRuntime runtime) {
-            lock.lock();
-            try {
-                for (Exit<?, ?> e : list) {
-                    if (e != kept) {
-                        attach(kept, e, runtime);
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        private static boolean sameError(Exit<?, ?> a, Exit<?, ?> b) {
-            if (a instanceof Exit.Failure<?, ?> fa && b instanceof Exit.Failure<?, ?> fb) {
-                return fa.error() == fb.error();
-            }
-            return a instanceof Exit.Defect<?, ?> da && b instanceof Exit.Defect<?, ?> db && da.cause() == db.cause();
-        }
-
-        private static void attach(Exit<?, ?> first, Exit<?, ?> later, EffectRuntime runtime) {
-            Throwable t = ScopeImpl.toThrowable(later);
-            if (first instanceof Exit.Defect<?, ?> d) {
-                if (d.cause() != t) {
-                    d.cause().addSuppressed(t);
-                }
-            } else {
-                runtime.reportUnobserved("an error after the first failure " + first, t);
-            }
-        }
     }
 }
