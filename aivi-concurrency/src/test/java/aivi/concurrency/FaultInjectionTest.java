@@ -388,8 +388,9 @@ class FaultInjectionTest {
                 finalized.incrementAndGet(id);
                 return Unit.UNIT;
             });
-            // point, start, body with its finalizer, point: the finalizer belongs to exactly this start
-            return point().then(start.then(body).ensuring(finalizer)).flatMap(v -> point().as(v));
+            // point, then a bracket: the start is its acquire, so the release (the finalizer) must run exactly
+            // once for every start that happened, whatever cancels or fails the body; then a point again
+            return point().then(Effect.acquireRelease(start, u -> finalizer, u -> body)).flatMap(v -> point().as(v));
         }
 
         private Effect<String, Long> body(Prog p) {
