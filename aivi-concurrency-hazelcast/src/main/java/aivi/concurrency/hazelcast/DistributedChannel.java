@@ -31,7 +31,7 @@ import java.util.function.Function;
  * }
  *
  * <p>The channel is a Hazelcast {@code IQueue} named {@code aivi.concurrency.channel.<name>} with max-size
- * {@code capacity} and one synchronous backup. What it promises (docs/adr/0005-distributed-channels.md):
+ * {@code capacity} and one synchronous backup. What it promises (docs/adr/0006-distributed-channels.md):
  * <ul>
  *   <li><b>Bounded.</b> {@code send} waits while the queue holds {@code capacity} values: backpressure across
  *       machines. {@code capacity} is at least 1: a Hazelcast queue cannot be a rendezvous channel.</li>

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The distributed channel's promises (docs/adr/0005-distributed-channels.md) on three real embedded members in
+ * The distributed channel's promises (docs/adr/0006-distributed-channels.md) on three real embedded members in
  * this JVM: producers on one member, consumers on the others, close from any member, backpressure,
  * cancellation of blocked remote operations, serialization errors, the refusal of select, and the
  * acknowledged receive. Each test uses a channel of its own on the shared cluster.

@@ -22,7 +22,7 @@ import static aivi.concurrency.Concurrency.par;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * No loss when a member is killed mid-stream (ADR 0005, "No loss"): three members, a producer on one that does
+ * No loss when a member is killed mid-stream (ADR 0006, "No loss"): three members, a producer on one that does
  * not own the queue's partition, acknowledged consumers on the two others, and the partition's owner killed
  * with {@code terminate()} (no graceful migration) after a part of the stream. Every value whose send
  * succeeded must be handled at least once; duplicates are counted and must stay within the ADR's bound.
@@ -87,7 +87,7 @@ class MemberKillTest {
             System.out.printf("MemberKillTest: cluster start %d ms, %d sent, %d ambiguous sends, %d handled"
                             + " (%d on the killed member), %d duplicates%n", cluster.startMillis, sent.size(),
                     ambiguous.size(), handled.size(), handledOnVictim.get(), duplicates);
-            // ADR 0005: a value is handled twice only if its handler finished on the killed member before the
+            // ADR 0006: a value is handled twice only if its handler finished on the killed member before the
             // commit (at most one per consumer there), or its send was retried across the kill (one per producer)
             assertThat(duplicates).isLessThanOrEqualTo(CONSUMERS_PER_MEMBER + 1);
         }
