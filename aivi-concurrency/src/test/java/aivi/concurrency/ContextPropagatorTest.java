@@ -200,7 +200,11 @@ class ContextPropagatorTest {
         });
         EffectRuntime rt = runtime(failsInChildren);
         try {
-            rt.runOrThrow(Concurrency.spawnDetached(Effect.<String>unit())); // nobody joins it
+            Task<String, Unit> task = rt.runOrThrow(Concurrency.spawnDetached(Effect.<String>unit())); // nobody joins it
+            // Let it end on its own before closing: a close that came first would cancel it before it started.
+            while (task.poll().isEmpty()) {
+                Thread.onSpinWait();
+            }
         } finally {
             rt.close();
         }
