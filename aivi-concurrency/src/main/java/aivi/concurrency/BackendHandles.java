@@ -3,15 +3,11 @@ package aivi.concurrency;
 import aivi.concurrency.internal.spi.ChannelBackend;
 import aivi.concurrency.internal.spi.ChannelBackends;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 /**
  * {@link Sender} and {@link Receiver} over a {@link ChannelBackend} (a channel implemented by an integration
@@ -174,47 +170,12 @@ final class BackendHandles {
 
         @Override
         public Iterator<A> iterator() {
-            return new Iterator<>() {
-                private A next;
-                private boolean done;
-
-                @Override
-                public boolean hasNext() {
-                    if (next != null) {
-                        return true;
-                    }
-                    if (done) {
-                        return false;
-                    }
-                    try {
-                        next = backend.receive();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt(); // keep the wake-up for the fiber / the caller
-                        throw new CancelledException("Receiver iteration interrupted; nothing was consumed");
-                    }
-                    if (next == null) {
-                        done = true;
-                        return false;
-                    }
-                    return true;
-                }
-
-                @Override
-                public A next() {
-                    if (!hasNext()) {
-                        throw new NoSuchElementException("the channel is closed and drained");
-                    }
-                    A v = next;
-                    next = null;
-                    return v;
-                }
-            };
+            return ChannelHandles.blockingIterator(backend::receive);
         }
 
         @Override
         public Stream<A> stream() {
-            return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterator(),
-                    Spliterator.ORDERED | Spliterator.NONNULL), false);
+            return ChannelHandles.streamOf(iterator());
         }
 
         @Override

@@ -160,47 +160,12 @@ final class ChannelHandles {
 
         @Override
         public Iterator<A> iterator() {
-            return new Iterator<>() {
-                private A next;
-                private boolean done;
-
-                @Override
-                public boolean hasNext() {
-                    if (next != null) {
-                        return true;
-                    }
-                    if (done) {
-                        return false;
-                    }
-                    try {
-                        next = channel.receiveOrNull();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt(); // keep the wake-up for the fiber / the caller
-                        throw new CancelledException("Receiver iteration interrupted; nothing was consumed");
-                    }
-                    if (next == null) {
-                        done = true;
-                        return false;
-                    }
-                    return true;
-                }
-
-                @Override
-                public A next() {
-                    if (!hasNext()) {
-                        throw new NoSuchElementException("the channel is closed and drained");
-                    }
-                    A v = next;
-                    next = null;
-                    return v;
-                }
-            };
+            return blockingIterator(channel::receiveOrNull);
         }
 
         @Override
         public Stream<A> stream() {
-            return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterator(),
-                    Spliterator.ORDERED | Spliterator.NONNULL), false);
+            return streamOf(iterator());
         }
 
         @Override
@@ -359,5 +324,59 @@ final class ChannelHandles {
         private Effect<E, Unit> self() {
             return loop;
         }
+    }
+
+    /** A blocking receive that yields {@code null} once the channel is closed and drained. */
+    @FunctionalInterface
+    interface BlockingReceive<A> {
+        A receiveOrNull() throws InterruptedException;
+    }
+
+    /**
+     * The blocking iterator of a receiver, in-memory or backend: {@code hasNext} waits for a value and is false
+     * once the channel is closed and drained; an interrupt ends the iteration as cancelled, nothing consumed.
+     */
+    static <A> Iterator<A> blockingIterator(BlockingReceive<A> receive) {
+        return new Iterator<>() {
+            private A next;
+            private boolean done;
+
+            @Override
+            public boolean hasNext() {
+                if (next != null) {
+                    return true;
+                }
+                if (done) {
+                    return false;
+                }
+                try {
+                    next = receive.receiveOrNull();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // keep the wake-up for the fiber / the caller
+                    throw new CancelledException("Receiver iteration interrupted; nothing was consumed");
+                }
+                if (next == null) {
+                    done = true;
+                    return false;
+                }
+                return true;
+            }
+
+            @Override
+            public A next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException("the channel is closed and drained");
+                }
+                A v = next;
+                next = null;
+                return v;
+            }
+        };
+    }
+
+    /** A sequential, ordered stream over a receiver's blocking iterator. */
+    static <A> Stream<A> streamOf(Iterator<A> iterator) {
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterator,
+                Spliterator.ORDERED | Spliterator.NONNULL), false);
     }
 }
