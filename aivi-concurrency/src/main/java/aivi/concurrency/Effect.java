@@ -346,6 +346,9 @@ public abstract sealed class Effect<E, A>
         if (tag == Node.SUCCEED) {
             return new Node.MapValue<>(((Node.Succeed<E, A>) this).value, f);
         }
+        if (CallSites.ENABLED) {
+            CallSites.note(f);
+        }
         return new Node.Map<>(this, f);
     }
 
@@ -360,6 +363,9 @@ public abstract sealed class Effect<E, A>
         Objects.requireNonNull(f, "Effect.flatMap: f must not be null");
         if (tag == Node.SUCCEED) {
             return new Node.Bind<>(((Node.Succeed<E, A>) this).value, f);
+        }
+        if (CallSites.ENABLED) {
+            CallSites.note(f);
         }
         return new Node.FlatMap<>(this, f);
     }
@@ -501,6 +507,9 @@ public abstract sealed class Effect<E, A>
      */
     public final <E2> Effect<E2, A> catchAll(Function<? super E, ? extends Effect<E2, A>> handler) {
         Objects.requireNonNull(handler, "Effect.catchAll: handler must not be null");
+        if (CallSites.ENABLED) {
+            CallSites.note(handler);
+        }
         return new Node.Fold<E, E2, A, A>(this, null, handler, null);
     }
 
@@ -513,6 +522,9 @@ public abstract sealed class Effect<E, A>
      */
     public final Effect<E, A> catchDefect(Function<? super Throwable, ? extends Effect<E, A>> handler) {
         Objects.requireNonNull(handler, "Effect.catchDefect: handler must not be null");
+        if (CallSites.ENABLED) {
+            CallSites.note(handler);
+        }
         return new Node.Fold<E, E, A, A>(this, null, null, handler);
     }
 
@@ -547,6 +559,9 @@ public abstract sealed class Effect<E, A>
                                                   Function<? super A, ? extends Effect<E2, B>> onSuccess) {
         Objects.requireNonNull(onFailure, "Effect.foldEffect: onFailure must not be null");
         Objects.requireNonNull(onSuccess, "Effect.foldEffect: onSuccess must not be null");
+        if (CallSites.ENABLED) {
+            CallSites.note(onSuccess);
+        }
         return new Node.Fold<E, E2, A, B>(this, onSuccess, onFailure, null);
     }
 
@@ -582,6 +597,9 @@ public abstract sealed class Effect<E, A>
      */
     public final Effect<E, A> onExit(Function<? super Exit<E, A>, ? extends Effect<?, ?>> finalizer) {
         Objects.requireNonNull(finalizer, "Effect.onExit: finalizer must not be null");
+        if (CallSites.ENABLED) {
+            CallSites.note(finalizer);
+        }
         return new Node.Ensuring<>(this, finalizer);
     }
 

@@ -15,6 +15,18 @@ import java.util.function.Function;
  * defect that reaches another fiber as a defect (through {@code par}, {@code race}, {@code scope}) adds that
  * fiber's part below.
  *
+ * <p><b>Line numbers.</b> Run with the system property {@code aivi.concurrency.tracing=true}
+ * ({@code java -Daivi.concurrency.tracing=true ...}, read once when the library is loaded) and each frame of a
+ * step that holds a function of yours ({@code flatMap}, {@code map}, {@code catchAll}, {@code catchDefect},
+ * {@code foldEffect}, {@code onExit}) is instead the place in your code where that step was built: class,
+ * method, file and line of the {@code flatMap(...)} call, as a debugger or an IDE can follow. The site is found
+ * once per lambda class, with a stack walk when the first node with that lambda is built, and cached; after
+ * that, building a node costs one lookup. A lambda expression always reaches the same call, so its site is
+ * exact; one function object passed to several calls (a lambda kept in a variable, a named {@code Function}
+ * class) reports the first of them. Steps the library builds around a value or a wrapped function
+ * ({@code as}, {@code then}, {@code zip}, {@code ensuring}, {@code mapError}, {@code tap}, {@code fold}) keep
+ * the kind-and-class frame. Off (the default), building an effect does no tracing work at all.
+ *
  * {@snippet :
  * Exit<String, Integer> exit = Effect.<String, Integer>succeed(1)
  *         .map(x -> x / 0)
@@ -37,7 +49,10 @@ public final class EffectTrace extends RuntimeException {
     private transient Fiber lastFiber;
 
     private EffectTrace() {
-        super("the effects around this defect, innermost first (each frame: the step, and the class that built it)",
+        super(CallSites.ENABLED
+                        ? "the effects around this defect, innermost first (each frame: where the step was built)"
+                        : "the effects around this defect, innermost first (each frame: the step, and the class that"
+                        + " built it)",
                 null, false, true);
     }
 
@@ -115,8 +130,19 @@ public final class EffectTrace extends RuntimeException {
         };
     }
 
-    /** A frame for a step whose function is {@code f}: its class is where the lambda was written. */
+    /**
+     * A frame for a step whose function is {@code f}: with call-site tracing on, where the step was built (the
+     * user's {@code flatMap}, {@code map}, ... call, with its line); otherwise, or for a step the library built
+     * from a value ({@code as}, {@code then}, {@code ensuring}, ...), the kind of step and the class where the
+     * lambda was written.
+     */
     private static StackTraceElement step(String kind, Function<?, ?> f) {
+        if (CallSites.ENABLED) {
+            StackTraceElement site = CallSites.siteOf(f);
+            if (site != null) {
+                return site;
+            }
+        }
         String owner = f == null ? Effect.class.getName() : f.getClass().getName();
         int lambda = owner.indexOf("$$Lambda");
         if (lambda > 0) {
