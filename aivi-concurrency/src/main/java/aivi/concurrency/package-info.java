@@ -45,6 +45,8 @@
  *     <tr><td>{@code Errors}</td><td>the first error of a primitive and the later ones, never lost</td></tr>
  *     <tr><td>{@code Bracket}, {@code Effects}, {@code Direct}</td><td>finalizers and brackets; small
  *         combinators; the direct-style builder {@code Effect.gen}</td></tr>
+ *     <tr><td>{@code CallSites}</td><td>where each step of an effect was built, cached per lambda class, for
+ *         the line numbers of {@code EffectTrace} ({@code -Daivi.concurrency.tracing=true})</td></tr>
  *     <tr><td>{@code Retrying}</td><td>the one retry loop (both {@code retry} overloads)</td></tr>
  *     <tr><td>{@code Timers}, {@code Timer}</td><td>the runtime's shared timer queue and thread</td></tr>
  *     <tr><td>{@code Durations}</td><td>every user delay to saturated nanoseconds</td></tr>
