@@ -37,7 +37,10 @@ import java.util.concurrent.locks.ReentrantLock;
 // (structured: the error is not lost) and, fail-fast, cancels the consumer, which may not have processed the
 // last values it received. When the pump is cancelled (its scope ended) it cancels the
 // subscription and closes the output channel. A second onSubscribe is cancelled at once (2.5); a null element
-// is rejected with NullPointerException (2.13).
+// is rejected with NullPointerException (2.13). After onComplete or onError the subscriber calls nothing more
+// on the subscription (2.4): `terminated` is set before the inbox is closed, so the pump, which drains the
+// inbox afterwards, sees it and neither requests nor cancels. A request(1) that the pump issued just as the
+// terminal signal arrived may still reach the publisher after it; rule 3.6 makes that a no-op for it.
 final class Flows {
     private Flows() {
     }
@@ -254,6 +257,8 @@ final class Flows {
         private volatile Flow.Subscription subscription;
         private final AtomicBoolean subscribed = new AtomicBoolean();
         private volatile boolean cancelled;
+        /** Whether onComplete or onError arrived: the subscription is over (rule 2.4), nothing more is called on it. */
+        private volatile boolean terminated;
         /** The upstream error; written before the inbox is closed, read by the pump after it drained. */
         volatile Throwable error;
 
@@ -287,17 +292,19 @@ final class Flows {
         public void onError(Throwable t) {
             Objects.requireNonNull(t, "Flow.Subscriber.onError: throwable must not be null (rule 2.13)");
             error = t;
+            terminated = true;
             inbox.close();
         }
 
         @Override
         public void onComplete() {
+            terminated = true;
             inbox.close();
         }
 
         void requestOne() {
             Flow.Subscription s = subscription;
-            if (s != null && !cancelled) {
+            if (s != null && !cancelled && !terminated) {
                 s.request(1);
             }
         }
@@ -306,7 +313,7 @@ final class Flows {
             cancelled = true;
             inbox.close();
             Flow.Subscription s = subscription;
-            if (s != null) {
+            if (s != null && !terminated) {
                 s.cancel();
             }
         }

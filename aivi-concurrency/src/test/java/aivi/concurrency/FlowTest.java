@@ -365,6 +365,69 @@ class FlowTest {
         assertThat(e.runOrThrow()).isEqualTo(100);
     }
 
+    /**
+     * Signals three values and then its terminal signal as soon as the first demand arrives, and records every
+     * call its subscriber makes on the subscription after that: rule 2.4 says there must be none.
+     */
+    private static final class TerminatingPublisher implements Flow.Publisher<Integer> {
+        final List<String> afterTerminal = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Throwable error;
+        volatile boolean terminated;
+
+        TerminatingPublisher(Throwable error) {
+            this.error = error;
+        }
+
+        @Override
+        public void subscribe(Flow.Subscriber<? super Integer> s) {
+            s.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                    if (terminated) {
+                        afterTerminal.add("request(" + n + ")");
+                        return;
+                    }
+                    terminated = true;
+                    for (int i = 1; i <= 3; i++) {
+                        s.onNext(i);
+                    }
+                    if (error == null) {
+                        s.onComplete();
+                    } else {
+                        s.onError(error);
+                    }
+                }
+
+                @Override
+                public void cancel() {
+                    if (terminated) {
+                        afterTerminal.add("cancel()");
+                    }
+                }
+            });
+        }
+    }
+
+    @Test
+    void fromPublisherCallsNothingOnTheSubscriptionAfterOnComplete() {
+        TerminatingPublisher pub = new TerminatingPublisher(null);
+        // the consumer drains the three values after the publisher completed: each one taken must not request
+        Exit<String, Integer> exit = Concurrency.scope(s -> Concurrency.<String, Integer>fromPublisher(pub, 4)
+                .flatMap(in -> in.<String, Integer>fold(0, Integer::sum))).run();
+        assertThat(exit).isEqualTo(Exit.success(6));
+        assertThat(pub.afterTerminal).as("calls on the subscription after onComplete (rule 2.4)").isEmpty();
+    }
+
+    @Test
+    void fromPublisherCallsNothingOnTheSubscriptionAfterOnError() {
+        IllegalStateException upstream = new IllegalStateException("upstream failed");
+        TerminatingPublisher pub = new TerminatingPublisher(upstream);
+        Exit<String, Unit> exit = Concurrency.scope(s -> Concurrency.<String, Integer>fromPublisher(pub, 4)
+                .flatMap(in -> in.<String>forEach(x -> Effect.unit()))).run();
+        assertThat(exit).isEqualTo(Exit.defect(upstream));
+        assertThat(pub.afterTerminal).as("calls on the subscription after onError (rule 2.4)").isEmpty();
+    }
+
     @Test
     void fromPublisherRejectsABadBufferAndNull() {
         assertThatThrownBy(() -> Concurrency.fromPublisher(new SubmissionPublisher<Integer>(), 0))
