@@ -40,9 +40,10 @@ import java.util.function.Function;
  *       racing with the close either is delivered or reports closed, never both, never neither. {@code close}
  *       returns once every member knows; it waits (uncancellably, about one poll slice plus a few round
  *       trips) for sends in flight on every member.</li>
- *   <li><b>No loss.</b> A value whose send succeeded is on two members; it is received even if one of them is
- *       killed. A consumer that may die while handling a value uses {@link #recvAcknowledged}: at-least-once,
- *       with the duplicates the ADR lists.</li>
+ *   <li><b>No loss.</b> A value whose send succeeded is on two members; a consumer that uses
+ *       {@link #recvAcknowledged} handles it at least once even if one of them, or the consumer's own member, is
+ *       killed, with the duplicates the ADR lists. A plain {@code recv} is at-most-once across a kill: a value
+ *       taken by a member that dies is lost with it.</li>
  *   <li><b>Cancellation.</b> A fiber blocked in {@code send} or {@code recv} is cancelled within about 50 ms
  *       (Hazelcast's blocking calls ignore interrupts, so the channel waits in timed slices); a cancelled
  *       send delivered nothing and a cancelled receive consumed nothing.</li>

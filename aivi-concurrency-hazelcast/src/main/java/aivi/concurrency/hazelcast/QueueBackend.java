@@ -5,14 +5,19 @@ import aivi.concurrency.Result;
 import aivi.concurrency.internal.spi.ChannelBackend;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.collection.IQueue;
+import com.hazelcast.collection.impl.queue.QueueService;
+import com.hazelcast.collection.impl.txnqueue.operations.QueueTransactionRollbackOperation;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.core.MemberLeftException;
 import com.hazelcast.map.IMap;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
+import com.hazelcast.spi.impl.AbstractDistributedObject;
+import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.spi.exception.TargetNotMemberException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +72,8 @@ final class QueueBackend<A> implements ChannelBackend<A> {
 
     /** The longest single blocking Hazelcast call; bounds the latency of cancellation and of close. */
     static final long SLICE_MILLIS = 50;
+    /** How long a release of orphaned reservations waits for the queue's owner (it retries across a failover). */
+    private static final long RELEASE_TIMEOUT_SECONDS = 60;
     /** How long a close waits for one member to answer a phase. */
     private static final long PHASE_TIMEOUT_SECONDS = 60;
 
@@ -254,6 +261,46 @@ final class QueueBackend<A> implements ChannelBackend<A> {
 
     boolean isSealed() {
         return sealed;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Acknowledged receive: orphaned reservations (see Lease)
+
+    /**
+     * Puts back every value that transaction {@code txnId} reserved in the queue and did not commit, including
+     * a reservation whose reply never reached this member (Hazelcast keeps it on the queue's owner under the
+     * transaction's id, and a commit or rollback from here only names the values this member saw). Idempotent:
+     * after a commit or rollback the transaction owns nothing else, so it only ever returns orphans. Waits,
+     * uncancellably, until the queue's current owner has done it; an interrupt meanwhile is kept.
+     */
+    void releaseReservationsOf(UUID txnId) {
+        String queueName = queueName(name);
+        NodeEngine engine = ((AbstractDistributedObject<?>) queue).getNodeEngine();
+        int partition = member.getPartitionService().getPartition(queueName).getPartitionId();
+        Future<Object> done = engine.getOperationService().invokeOnPartition(QueueService.SERVICE_NAME,
+                new QueueTransactionRollbackOperation(queueName, txnId), partition);
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    done.get(RELEASE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("recvAcknowledged: could not put back what transaction " + txnId
+                            + " reserved in the distributed channel '" + name + "'", e.getCause());
+                } catch (TimeoutException e) {
+                    throw new IllegalStateException("recvAcknowledged: the owner of the distributed channel '" + name
+                            + "' did not answer within " + RELEASE_TIMEOUT_SECONDS + " s while putting back what"
+                            + " transaction " + txnId + " reserved", e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------
