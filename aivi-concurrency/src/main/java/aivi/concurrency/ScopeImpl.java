@@ -7,29 +7,30 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A set of child fibers with a common lifetime: the engine behind {@link Concurrency#scope}, the implicit
  * scope every fiber has for what it spawns, and the runtime's set of detached fibers.
- *
- * <h2>Implementation overview</h2>
- *
- * <p><b>State</b>, all guarded by {@link #lock}: an intrusive doubly linked list of running children (links
- * in {@link Fiber}), their count {@link #running}, the flag {@link #closed} (no more spawns), and the errors
- * of failed children and of the body, in the order they happened ({@link #errors}).
- *
- * <p><b>Spawning</b> links the child under the lock and only then starts its thread, so a child is always
- * either rejected (scope closed) or visible to {@link #close}, which snapshots the list after setting
- * {@code closed}: no child can slip between the snapshot and the wait.
- *
- * <p><b>A child ends</b> ({@link #childEnded}, on the child's thread, before the child counts as terminated,
- * see {@link Fiber}): it unlinks itself and, if it failed or died and this scope is fail-fast, records the error; the
- * first error cancels the body's region (on the owner fiber) and every other child, outside the lock.
- * Cancellation only sends requests; nobody blocks while holding the lock.
- *
- * <p><b>Closing</b> ({@link #close}, on the owner fiber inside a mask, after the body ended): record the
- * body's own error, set {@code closed}, cancel the children still running, wait until {@code running} is
- * zero, then decide the outcome: the first error if there is one (later errors attached as suppressed to a
- * defect, or reported to the runtime's handler for a typed failure, so none is lost), otherwise the body's
- * outcome.
  */
 final class ScopeImpl implements Scope {
+    // Implementation overview (not public documentation).
+    //
+    // State, all guarded by lock: an intrusive doubly linked list of running children (links in Fiber), their
+    // count running, the flag closed (no more spawns), and the errors of failed children and of the body, in the
+    // order they happened (errors).
+    //
+    // Spawning links the child under the lock and only then starts its thread, so a child is always either
+    // rejected (scope closed) or visible to close, which snapshots the list after setting closed: no child can
+    // slip between the snapshot and the wait.
+    //
+    // A child ends (childEnded, on the child's thread, before the child counts as terminated, see Fiber): if it
+    // failed, nobody joined it and the scope is not fail-fast (the detached scope), it reports the failure to the
+    // runtime's handler first, outside the lock and while still linked, so that a close waits for the report; then
+    // it unlinks itself and, if it failed or died and this scope is fail-fast, records the error; the first error
+    // cancels the body's region (on the owner fiber) and every other child, outside the lock. Cancellation only
+    // sends requests; nobody blocks while holding the lock.
+    //
+    // Closing (close, on the owner fiber inside a mask, after the body ended): record the body's own error, set
+    // closed, cancel the children still running, wait until running is zero, then decide the outcome: the first
+    // error if there is one (later errors attached as suppressed to a defect, or reported to the runtime's handler
+    // for a typed failure, so none is lost), otherwise the body's outcome.
+
     final EffectRuntime runtime;
     /** The fiber that runs the body, or {@code null} for the runtime's detached scope. */
     final Fiber owner;
@@ -110,9 +111,17 @@ final class ScopeImpl implements Scope {
 
     /** Called on the child's thread when it has ended, before it terminates (see {@link Fiber}). */
     void childEnded(Fiber child, Exit<?, ?> exit) {
+        boolean failed = exit instanceof Exit.Failure<?, ?> || exit instanceof Exit.Defect<?, ?>;
+        if (failed && !failFast && !child.observed) {
+            // Reported before the child unlinks itself, and outside the lock (the handler is user code): while
+            // the handler runs, the child still counts as running, so close() (and EffectRuntime.close()) waits
+            // for the report instead of returning before it. Reported after the unlink, a close that had
+            // just snapshotted the children missed this one and returned while the report was still to come.
+            // A slow or blocking handler stalls only this (ending) child, never other spawns.
+            runtime.reportUnobserved("a detached task failed and nobody joined it: " + child, toThrowable(exit));
+        }
         boolean first = false;
         Fiber[] others = null;
-        boolean report = false;
         lock.lock();
         try {
             Fiber p = child.prevSibling;
@@ -128,14 +137,10 @@ final class ScopeImpl implements Scope {
             child.prevSibling = null;
             child.nextSibling = null;
             running--;
-            if (exit instanceof Exit.Failure<?, ?> || exit instanceof Exit.Defect<?, ?>) {
-                if (failFast) {
-                    first = errors.add(exit);
-                    if (first) {
-                        others = snapshot();
-                    }
-                } else {
-                    report = !child.observed; // reported below, outside the lock: the handler is user code
+            if (failed && failFast) {
+                first = errors.add(exit);
+                if (first) {
+                    others = snapshot();
                 }
             }
             if (running == 0) {
@@ -143,10 +148,6 @@ final class ScopeImpl implements Scope {
             }
         } finally {
             lock.unlock();
-        }
-        if (report) {
-            // A slow or blocking handler stalls only this (ending) child, never other spawns or closes.
-            runtime.reportUnobserved("a detached task failed and nobody joined it: " + child, toThrowable(exit));
         }
         if (first) {
             JfrEvents.scopeCancelled("a child failed", exit, others.length);

@@ -3,6 +3,8 @@ package aivi.concurrency;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -46,5 +48,35 @@ class ErrorHandlerFaultTest {
             assertThat(rt.run(Concurrency.timeoutWith(10, "t", Effect.<String, Integer>never())))
                     .isEqualTo(Exit.failure("t"));
         }
+    }
+
+    @Test
+    void closeReturnsOnlyOnceAnUnobservedFailureHasBeenReported() throws Exception {
+        // The handler holds the report open until the closing thread has either returned (the bug: the failed
+        // child had unlinked itself before reporting, so close() did not wait for it) or is waiting (fixed).
+        AtomicReference<Thread> closer = new AtomicReference<>();
+        AtomicBoolean reported = new AtomicBoolean();
+        CountDownLatch entered = new CountDownLatch(1);
+        RuntimeConfig.ErrorHandler holding = (context, error) -> {
+            entered.countDown();
+            Thread t;
+            while ((t = closer.get()) == null
+                    || (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TERMINATED)) {
+                Thread.onSpinWait(); // no latch: close() cancels this fiber, and an interrupt must not cut this short
+            }
+            reported.set(true);
+        };
+        EffectRuntime rt = EffectRuntime.create(RuntimeConfig.defaults().withErrorHandler(holding));
+        rt.run(Concurrency.spawnDetached(Effect.<String, Unit>fail("unobserved")));
+        entered.await();
+        AtomicBoolean reportedWhenCloseReturned = new AtomicBoolean();
+        Thread t = Thread.ofPlatform().unstarted(() -> {
+            rt.close();
+            reportedWhenCloseReturned.set(reported.get());
+        });
+        closer.set(t);
+        t.start();
+        t.join();
+        assertThat(reportedWhenCloseReturned).as("the report was complete when close() returned").isTrue();
     }
 }
