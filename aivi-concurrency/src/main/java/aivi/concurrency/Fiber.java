@@ -11,60 +11,56 @@ import java.util.function.Consumer;
 
 /**
  * A fiber: one effect being interpreted on its own virtual thread.
- *
- * <h2>Implementation overview</h2>
- *
- * <p><b>Cancellation levels.</b> A fiber keeps a small stack of <em>levels</em>, owned and mutated only by
- * its own thread. A level is either a {@link Region} (a part of the fiber's execution that can be cancelled
- * on its own: the whole fiber at index 0, a {@code scope} body, the effect under a {@code timeoutWith}, the
- * left branch of {@code par}/{@code race}) or the {@link #MASK} marker of an uncancellable region. The fiber
- * is <em>effectively cancelled</em> when some cancelled region lies above the innermost mask: a mask shields
- * what runs inside it from every cancellation requested outside it (from regions below it), but regions
- * opened inside the mask can still be cancelled (Trio's shielded cancel scopes work the same way).
- *
- * <p><b>Who writes what.</b> {@link Region#cancelled} is written by any thread (the canceller) and read by
- * the fiber; {@link #cancelSignal} is a cheap "some region of mine may be cancelled" hint the run loop reads
- * once per step, so the fast path costs one volatile load. The level stack itself is written only by the
- * fiber thread, always under {@link #lock}; cancellers read it under the same lock.
- *
- * <p><b>Lazy state.</b> Most fibers run a short effect that never opens a region or a mask and is never
- * cancelled, so the lock and the level array are created on first use: {@link #levels} stays {@code null}
- * while the stack holds only {@link #rootRegion} (it is created, under the lock, by the first push), and the
- * lock is created by whichever thread needs it first and installed with a compare-and-set on {@link #lock},
- * so every thread agrees on one lock object.
- *
- * <p><b>Interrupt delivery.</b> The thread's interrupt flag is only a wake-up call that gets a fiber out of a
- * blocking JDK call; the truth is the level stack. A canceller marks the region and, still under
- * {@link #lock}, interrupts the thread only if no mask lies above that region. Because masks are pushed under
- * the same lock, the decision "interrupt now" cannot race with the fiber entering an uncancellable region:
- * either the canceller runs first (and pushing the mask then clears the stale interrupt flag) or the mask is
- * already visible to it (and no interrupt is sent). Hence code inside an uncancellable region or a finalizer
- * never sees an interrupt caused by this library. When a region is popped, an interrupt it caused is cleared
- * unless the fiber is still effectively cancelled, so the flag never leaks past the region.
- *
- * <p><b>Completion.</b> {@link #complete} publishes {@link #exit} (a volatile write), decrements the runtime's
- * live count, tells the owning scope (which records a failure before anyone can observe the fiber as
- * terminated), runs the internal completion callback and finally <em>terminates</em> the fiber: it swaps the
- * completion word {@link #waiters} to {@link #TERMINATED} and unparks every thread that was waiting. Everyone
- * waiting for the fiber waits for that word ({@link FiberTask} included: a non-null {@link #exit} alone does
- * not mean terminated), so "terminated" always means "exit published, no longer live, owner informed". The
- * live count drops <em>before</em> the owner is told because a scope's {@code close} waits for its owner-side
- * count of running children, not for each child's termination: so when a scope (or {@code run()}) returns,
- * no child it waited for still counts as live.
- *
- * <p><b>The completion word</b> replaces a per-fiber {@code CountDownLatch} (two objects per fiber and an
- * AQS queue on every wait). It is {@code null} (running, nobody waiting), the head of a Treiber stack of
- * {@link Waiter}s (running, someone waiting), or {@link #TERMINATED}. A waiter pushes its node with a CAS
- * and parks until the word reads {@code TERMINATED}; the completer's {@code getAndSet} is a volatile write
- * after everything {@code complete} did, so a waiter that reads {@code TERMINATED} sees the exit, the live
- * count and the scope's bookkeeping. Because a waiter is pushed by CAS on the same word that the completer
- * swaps, a waiter is either in the swapped-out stack (and unparked) or sees {@code TERMINATED} and never
- * parks: no lost wake-up. An interruptible waiter that gives up clears its node's thread so it is not
- * unparked in vain, then sweeps abandoned nodes out of the stack ({@link #unlinkAbandoned}), so waits that
- * give up leave no memory behind while the fiber lives. Spurious unparks are harmless: every park re-checks
- * the word.
  */
 final class Fiber implements Runnable {
+    // Implementation overview (not public documentation).
+    //
+    // Cancellation levels. A fiber keeps a small stack of levels, owned and mutated only by its own thread. A
+    // level is either a Region (a part of the fiber's execution that can be cancelled on its own: the whole fiber
+    // at index 0, a scope body, the effect under a timeoutWith, the left branch of par/race) or the MASK marker of
+    // an uncancellable region. The fiber is effectively cancelled when some cancelled region lies above the
+    // innermost mask: a mask shields what runs inside it from every cancellation requested outside it (from
+    // regions below it), but regions opened inside the mask can still be cancelled (Trio's shielded cancel scopes
+    // work the same way).
+    //
+    // Who writes what. Region.cancelled is written by any thread (the canceller) and read by the fiber;
+    // cancelSignal is a cheap "some region of mine may be cancelled" hint the run loop reads once per step, so the
+    // fast path costs one volatile load. The level stack itself is written only by the fiber thread, always under
+    // lock; cancellers read it under the same lock.
+    //
+    // Lazy state. Most fibers run a short effect that never opens a region or a mask and is never cancelled, so
+    // the lock and the level array are created on first use: levels stays null while the stack holds only
+    // rootRegion (it is created, under the lock, by the first push), and the lock is created by whichever thread
+    // needs it first and installed with a compare-and-set on lock, so every thread agrees on one lock object.
+    //
+    // Interrupt delivery. The thread's interrupt flag is only a wake-up call that gets a fiber out of a blocking
+    // JDK call; the truth is the level stack. A canceller marks the region and, still under lock, interrupts the
+    // thread only if no mask lies above that region. Because masks are pushed under the same lock, the decision
+    // "interrupt now" cannot race with the fiber entering an uncancellable region: either the canceller runs first
+    // (and pushing the mask then clears the stale interrupt flag) or the mask is already visible to it (and no
+    // interrupt is sent). Hence code inside an uncancellable region or a finalizer never sees an interrupt caused
+    // by this library. When a region is popped, an interrupt it caused is cleared unless the fiber is still
+    // effectively cancelled, so the flag never leaks past the region.
+    //
+    // Completion. complete publishes exit (a volatile write), decrements the runtime's live count, tells the
+    // owning scope (which records a failure before anyone can observe the fiber as terminated), runs the internal
+    // completion callback and finally terminates the fiber: it swaps the completion word waiters to TERMINATED and
+    // unparks every thread that was waiting. Everyone waiting for the fiber waits for that word (FiberTask
+    // included: a non-null exit alone does not mean terminated), so "terminated" always means "exit published, no
+    // longer live, owner informed". The live count drops before the owner is told because a scope's close waits
+    // for its owner-side count of running children, not for each child's termination: so when a scope (or run())
+    // returns, no child it waited for still counts as live.
+    //
+    // The completion word replaces a per-fiber CountDownLatch (two objects per fiber and an AQS queue on every
+    // wait). It is null (running, nobody waiting), the head of a Treiber stack of Waiters (running, someone
+    // waiting), or TERMINATED. A waiter pushes its node with a CAS and parks until the word reads TERMINATED; the
+    // completer's getAndSet is a volatile write after everything complete did, so a waiter that reads TERMINATED
+    // sees the exit, the live count and the scope's bookkeeping. Because a waiter is pushed by CAS on the same
+    // word that the completer swaps, a waiter is either in the swapped-out stack (and unparked) or sees TERMINATED
+    // and never parks: no lost wake-up. An interruptible waiter that gives up clears its node's thread so it is
+    // not unparked in vain, then sweeps abandoned nodes out of the stack (unlinkAbandoned), so waits that give up
+    // leave no memory behind while the fiber lives. Spurious unparks are harmless: every park re-checks the word.
+
 
     /** The marker level of an uncancellable region. */
     static final Object MASK = new Object();

@@ -4,22 +4,22 @@ package aivi.concurrency;
  * The one retry loop, behind both {@link Concurrency#retry(Schedule, Effect)} and
  * {@link Concurrency#retry(int, Effect)} (an {@linkplain Schedule#immediate() immediate} schedule with
  * {@code maxAttempts}).
- *
- * <h2>Implementation overview</h2>
- *
- * <p>One primitive runs the whole loop on the calling fiber: each attempt is a nested {@link RunLoop#run} of
- * the effect (as scopes and brackets run their bodies), so the scopes and finalizers of an attempt end
- * before the next attempt starts, and retrying costs no fiber. After a typed failure the {@link Schedule}
- * decides, from the attempt number, the error and the time elapsed since the first attempt started, whether
- * to retry and after what delay; the optional hook runs; then the fiber parks on the runtime's {@link Clock}
- * until the deadline.
- *
- * <p>Only a typed failure is retried. A success, a defect or a cancellation of an attempt ends the loop with
- * that outcome. The wait is {@link Fiber#sleepUntil}, the same loop as {@link Concurrency#sleep}: cancellable,
- * it re-checks the fiber's cancellation levels after every wake-up, so a cancelled fiber leaves the wait
- * promptly and the retry ends as cancelled, without another attempt (also when there is no delay). All state is local to the fiber's thread.
  */
 final class Retrying {
+    // Implementation overview (not public documentation).
+    //
+    // One primitive runs the whole loop on the calling fiber: each attempt is a nested RunLoop.run of the effect
+    // (as scopes and brackets run their bodies), so the scopes and finalizers of an attempt end before the next
+    // attempt starts, and retrying costs no fiber. After a typed failure the Schedule decides, from the attempt
+    // number, the error and the time elapsed since the first attempt started, whether to retry and after what
+    // delay; the optional hook runs; then the fiber parks on the runtime's Clock until the deadline.
+    //
+    // Only a typed failure is retried. A success, a defect or a cancellation of an attempt ends the loop with that
+    // outcome. The wait is Fiber.sleepUntil, the same loop as Concurrency.sleep: cancellable, it re-checks the
+    // fiber's cancellation levels after every wake-up, so a cancelled fiber leaves the wait promptly and the retry
+    // ends as cancelled, without another attempt (also when there is no delay). All state is local to the fiber's
+    // thread.
+
     private Retrying() {
     }
 

@@ -7,47 +7,43 @@ import java.util.function.Function;
 
 /**
  * The interpreter of {@link Effect} trees.
- *
- * <h2>Implementation overview</h2>
- *
- * <p>{@link #run} walks an effect with an explicit continuation stack (an {@code Object[]} of frame nodes)
- * instead of the Java call stack, so arbitrarily deep {@code flatMap} chains, left- or right-nested, and
- * effects that loop by recursion run in constant Java stack. The loop is in one of three modes:
- * <ul>
- *   <li><b>eval</b> ({@code cur != null}): take one step of {@code cur}. Composite nodes push themselves as
- *       frames and descend into their inner effect; leaves produce a value or an exit.</li>
- *   <li><b>return</b> ({@code cur == null && exit == null}): pop frames with the success {@code value}:
- *       {@code FlatMap} switches back to eval, {@code Map} transforms the value, finalizer frames run their
- *       finalizer, and so on.</li>
- *   <li><b>unwind</b> ({@code exit != null}): pop frames with a failure, defect or cancellation, skipping
- *       {@code FlatMap}/{@code Map}, entering handlers, running finalizers.</li>
- * </ul>
- *
- * <p><b>Fast paths.</b> A {@code FlatMap} or {@code Map} directly over a {@code Succeed} (every step of a
- * loop written as {@code succeed(x).flatMap(...)}) applies its function at once instead of pushing a frame,
- * evaluating the value and popping the frame; {@code succeed(x).flatMap(f)} and {@code succeed(x).map(f)}
- * are even fused into one node when they are built ({@code Bind}, {@code MapValue}). A {@code FlatMap}
- * directly over a primitive step ({@code Op}: a channel operation) runs the step and applies its function
- * without a frame too. The continuation stack is allocated on the first push, so a
- * nested run of a single step (an {@code await} of a value, a one-step finalizer) allocates none.
- *
- * <p><b>Cancellation</b> is checked before every eval step: one volatile read of
- * {@link Fiber#cancelSignal}, and the level scan only when it is set (see {@link Fiber}). A cancelled fiber
- * unwinds with {@link Exit.Cancelled}, running every finalizer on the way inside a mask. A step that has
- * already produced its value keeps it: cancellation is observed only before the next step starts.
- *
- * <p>Finalizers, scopes and the direct-style builder run nested effects by calling {@link #run}
- * recursively on the same fiber (same levels, fresh continuation stack). That recursion is bounded by how
- * deeply such constructs are nested in the program text, not by how long the program runs.
- *
- * <p><b>Defects</b> are traced when the loop starts unwinding with one: the frames still on the continuation
- * stack are appended to the cause's {@link EffectTrace} (created on first use, a suppressed exception), once per
- * defect and loop. Nested loops and the fibers the defect crosses each add their part, innermost first. This
- * costs one type check per unwind and nothing on the success path.
- *
- * <p>Only the fiber's own thread ever runs this loop for that fiber, so nothing here is shared.
  */
 final class RunLoop {
+    // Implementation overview (not public documentation).
+    //
+    // run walks an effect with an explicit continuation stack (an Object[] of frame nodes) instead of the Java
+    // call stack, so arbitrarily deep flatMap chains, left- or right-nested, and effects that loop by recursion
+    // run in constant Java stack. The loop is in one of three modes:
+    // - eval (cur != null): take one step of cur. Composite nodes push themselves as frames and descend into their
+    //   inner effect; leaves produce a value or an exit.
+    // - return (cur == null && exit == null): pop frames with the success value: FlatMap switches back to eval,
+    //   Map transforms the value, finalizer frames run their finalizer, and so on.
+    // - unwind (exit != null): pop frames with a failure, defect or cancellation, skipping FlatMap/Map, entering
+    //   handlers, running finalizers.
+    //
+    // Fast paths. A FlatMap or Map directly over a Succeed (every step of a loop written as
+    // succeed(x).flatMap(...)) applies its function at once instead of pushing a frame, evaluating the value and
+    // popping the frame; succeed(x).flatMap(f) and succeed(x).map(f) are even fused into one node when they are
+    // built (Bind, MapValue). A FlatMap directly over a primitive step (Op: a channel operation) runs the step and
+    // applies its function without a frame too. The continuation stack is allocated on the first push, so a nested
+    // run of a single step (an await of a value, a one-step finalizer) allocates none.
+    //
+    // Cancellation is checked before every eval step: one volatile read of Fiber.cancelSignal, and the level scan
+    // only when it is set (see Fiber). A cancelled fiber unwinds with Exit.Cancelled, running every finalizer on
+    // the way inside a mask. A step that has already produced its value keeps it: cancellation is observed only
+    // before the next step starts.
+    //
+    // Finalizers, scopes and the direct-style builder run nested effects by calling run recursively on the same
+    // fiber (same levels, fresh continuation stack). That recursion is bounded by how deeply such constructs are
+    // nested in the program text, not by how long the program runs.
+    //
+    // Defects are traced when the loop starts unwinding with one: the frames still on the continuation stack are
+    // appended to the cause's EffectTrace (created on first use, a suppressed exception), once per defect and
+    // loop. Nested loops and the fibers the defect crosses each add their part, innermost first. This costs one
+    // type check per unwind and nothing on the success path.
+    //
+    // Only the fiber's own thread ever runs this loop for that fiber, so nothing here is shared.
+
     private RunLoop() {
     }
 

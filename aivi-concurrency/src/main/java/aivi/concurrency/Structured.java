@@ -8,26 +8,26 @@ import java.util.function.Function;
 /**
  * The structured-concurrency primitives behind {@link Concurrency}: {@code scope}, {@code par},
  * {@code race}, {@code timeoutWith}.
- *
- * <h2>Implementation overview</h2>
- *
- * <p>Each primitive runs <em>one</em> of its effects on the calling fiber, inside a fresh cancellable
- * {@link Fiber.Region}, and the others on child fibers; so {@code par(a, b)} costs one fiber start, and a
- * {@code timeoutWith} none: its timer is an entry in the runtime's shared {@link Timers} queue, whose one
- * thread cancels the region when the deadline passes. A child's completion callback (which runs on the child
- * before the child counts as terminated) decides whether the region on the calling fiber must be cancelled: in
- * {@code par} on the first error, in {@code race} on the first completion. After the calling fiber's part
- * has ended, the primitive pops the region, cancels the children that still matter and waits for every child
- * to terminate before it returns: no branch outlives the primitive.
- *
- * <p><b>Races considered.</b> The winner of a race is decided by one compare-and-set on an
- * {@link AtomicReference}: a completion and a cancellation can arrive together and exactly one wins. A
- * region cancelled after it was popped is ignored by {@link Fiber#cancelRegion}. A cancellation of the calling
- * fiber cannot make a primitive return before its children are gone: {@code par} waits for its children
- * cancellably and, if cancelled, cancels them and then waits uninterruptibly; the other waits at the end run
- * after every child was cancelled, uninterruptibly. The cancellation is observed by the run loop right after.
  */
 final class Structured {
+    // Implementation overview (not public documentation).
+    //
+    // Each primitive runs one of its effects on the calling fiber, inside a fresh cancellable Fiber.Region, and
+    // the others on child fibers; so par(a, b) costs one fiber start, and a timeoutWith none: its timer is an
+    // entry in the runtime's shared Timers queue, whose one thread cancels the region when the deadline passes. A
+    // child's completion callback (which runs on the child before the child counts as terminated) decides whether
+    // the region on the calling fiber must be cancelled: in par on the first error, in race on the first
+    // completion. After the calling fiber's part has ended, the primitive pops the region, cancels the children
+    // that still matter and waits for every child to terminate before it returns: no branch outlives the
+    // primitive.
+    //
+    // Races considered. The winner of a race is decided by one compare-and-set on an AtomicReference: a completion
+    // and a cancellation can arrive together and exactly one wins. A region cancelled after it was popped is
+    // ignored by Fiber.cancelRegion. A cancellation of the calling fiber cannot make a primitive return before its
+    // children are gone: par waits for its children cancellably and, if cancelled, cancels them and then waits
+    // uninterruptibly; the other waits at the end run after every child was cancelled, uninterruptibly. The
+    // cancellation is observed by the run loop right after.
+
     private Structured() {
     }
 

@@ -7,46 +7,45 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The timers of one {@link EffectRuntime} ({@code timeoutWith} arms one per call): a priority queue served by a
  * single virtual thread that parks on the runtime's {@link Clock}.
- *
- * <h2>Implementation overview</h2>
- *
- * <p><b>Why shared.</b> A thread per timer costs a virtual-thread start, a park and an unpark-to-exit for
- * every {@code timeoutWith}, even when the effect wins, which is the common case. Here arming is an
- * insertion into a binary min-heap under a lock and disarming a removal, both O(log n), and the timer thread
- * is woken only when a new timer is due <em>earlier</em> than the deadline it is already parked for.
- *
- * <p><b>State</b>, all guarded by {@link #lock}: the heap ordered by {@link Timer#deadline} (each timer
- * knows its index, so a cancel removes it directly instead of leaving garbage behind), the timer thread (or
- * {@code null} when none runs), whether that thread is idle (heap empty; parked without a deadline) or
- * parked until {@link #wakeAt}, and {@link #closed}.
- *
- * <p><b>The timer thread</b> loops: under the lock, pop the head if its deadline has passed, otherwise
- * record the deadline it will park for; outside the lock, fire the popped timer (its {@link Timer#tryFire}
- * CAS decides against a concurrent cancel) or park. With a deadline it parks through
- * {@link Clock#parkUntil}, so a {@link TestClock} sees it as a sleeper and wakes it when virtual time passes
- * the deadline; with an empty heap it parks plainly, so an idle runtime has no sleeper on its clock.
- *
- * <p><b>Races considered.</b> (1) A timer armed between the thread's decision and its park: the decision
- * ({@link #wakeAt}, {@link #idle}) was published under the lock, the arming thread reads it under the same
- * lock and unparks the timer thread if the new deadline is earlier; an unpark that lands before the park
- * leaves the permit set, so the park returns at once and the loop re-decides. (2) Cancel against fire: the
- * thread removes the head under the lock, then the {@code PENDING -> FIRED} CAS runs against the owner's
- * {@code PENDING -> CANCELLED} CAS; exactly one wins, and a cancel that finds the timer already out of the
- * heap ({@code heapIndex == -1}) has nothing to remove. (3) Close: {@link #close} only marks the queue; the
- * thread exits when it finds the heap empty and the queue closed, clearing {@link #thread} under the lock,
- * so a timer armed afterwards (a root fiber may still run on a closed runtime) starts a fresh thread.
- *
- * <p>Actions run on the timer thread and must be short and non-blocking (the library's only action,
- * cancelling a region, takes a fiber's lock briefly). An action that throws is reported to the runtime's
- * error handler and does not stop the thread.
- *
- * <p><b>The user's clock</b> is called only by the timer thread, outside the lock, and guarded: a
- * {@code nanoTime} or {@code parkUntil} that throws is reported to the error handler and retried after a
- * short real-time back-off (1 ms doubling to 100 ms), so one bad reading neither kills the thread (which
- * would leave every later timeout of the runtime hanging) nor turns into a busy loop. Reports go to the
- * handler on a thread of their own, so a handler that blocks cannot stall the timers.
  */
 final class Timers {
+    // Implementation overview (not public documentation).
+    //
+    // Why shared. A thread per timer costs a virtual-thread start, a park and an unpark-to-exit for every
+    // timeoutWith, even when the effect wins, which is the common case. Here arming is an insertion into a binary
+    // min-heap under a lock and disarming a removal, both O(log n), and the timer thread is woken only when a new
+    // timer is due earlier than the deadline it is already parked for.
+    //
+    // State, all guarded by lock: the heap ordered by Timer.deadline (each timer knows its index, so a cancel
+    // removes it directly instead of leaving garbage behind), the timer thread (or null when none runs), whether
+    // that thread is idle (heap empty; parked without a deadline) or parked until wakeAt, and closed.
+    //
+    // The timer thread loops: under the lock, pop the head if its deadline has passed, otherwise record the
+    // deadline it will park for; outside the lock, fire the popped timer (its Timer.tryFire CAS decides against a
+    // concurrent cancel) or park. With a deadline it parks through Clock.parkUntil, so a TestClock sees it as a
+    // sleeper and wakes it when virtual time passes the deadline; with an empty heap it parks plainly, so an idle
+    // runtime has no sleeper on its clock.
+    //
+    // Races considered. (1) A timer armed between the thread's decision and its park: the decision (wakeAt, idle)
+    // was published under the lock, the arming thread reads it under the same lock and unparks the timer thread if
+    // the new deadline is earlier; an unpark that lands before the park leaves the permit set, so the park returns
+    // at once and the loop re-decides. (2) Cancel against fire: the thread removes the head under the lock, then
+    // the PENDING -> FIRED CAS runs against the owner's PENDING -> CANCELLED CAS; exactly one wins, and a cancel
+    // that finds the timer already out of the heap (heapIndex == -1) has nothing to remove. (3) Close: close only
+    // marks the queue; the thread exits when it finds the heap empty and the queue closed, clearing thread under
+    // the lock, so a timer armed afterwards (a root fiber may still run on a closed runtime) starts a fresh
+    // thread.
+    //
+    // Actions run on the timer thread and must be short and non-blocking (the library's only action, cancelling a
+    // region, takes a fiber's lock briefly). An action that throws is reported to the runtime's error handler and
+    // does not stop the thread.
+    //
+    // The user's clock is called only by the timer thread, outside the lock, and guarded: a nanoTime or parkUntil
+    // that throws is reported to the error handler and retried after a short real-time back-off (1 ms doubling to
+    // 100 ms), so one bad reading neither kills the thread (which would leave every later timeout of the runtime
+    // hanging) nor turns into a busy loop. Reports go to the handler on a thread of their own, so a handler that
+    // blocks cannot stall the timers.
+
     private final EffectRuntime runtime;
     private final ReentrantLock lock = new ReentrantLock();
 

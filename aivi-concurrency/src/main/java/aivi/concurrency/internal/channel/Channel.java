@@ -11,112 +11,102 @@ import java.util.concurrent.locks.LockSupport;
  * buffered (capacity {@code n > 0}) or unbounded. This is the engine; the public {@code Sender} and
  * {@code Receiver} wrap it.
  *
- * <h2>Implementation overview</h2>
- *
- * <p><b>Algorithm.</b> The design is Go's {@code hchan} adapted to the JVM: a short critical section
- * under a per-channel lock decides every transfer, and blocking happens outside it. The lock guards
- * <ul>
- *   <li>a ring buffer of values ({@code items}, {@code head}, {@code count}) holding at most
- *       {@code bound} values: {@code 0} (rendezvous), {@code n}, or {@code Integer.MAX_VALUE}
- *       (unbounded; the array grows by doubling);</li>
- *   <li>two intrusive FIFO queues of {@link WaitNode}s: blocked senders (each node carries its value)
- *       and blocked receivers;</li>
- *   <li>the {@code closed} flag (written under the lock, {@code volatile} for lock-free queries).</li>
- * </ul>
- * An operation takes the lock, completes at once if it can (hand a value to a waiting receiver, take
- * one from the buffer, take one from a waiting sender, use free buffer space), and otherwise enqueues a
- * node and releases the lock before waiting. We chose this over the segment-based algorithm of Koval,
- * Alistarh and Elizarov (used by jox and Kotlin) because every decision is taken by one lock holder plus
- * one CAS on the waiter, which makes close, cancellation and select easy to prove, and on the 2-core
- * machines we target the critical sections are a few dozen instructions: the lock is uncontended or
- * briefly spun on. See {@code docs/adr/0002-channels.md} for the measurements.
- *
- * <p><b>The lock</b> is a test-and-test-and-set spin lock on {@link #lock} that falls back to
- * {@link Thread#yield()}: nothing inside it blocks, parks or allocates, so the holder is never
- * unmounted while holding it (virtual threads are not preempted). Acquisition is a CAS (acquire);
- * release is a release store. Fields guarded by it are plain. See "Exception safety" below for why a
- * throw inside a critical section cannot leave it held.
- *
- * <p><b>Waiting.</b> A blocked party parks on its {@link Waiter}, whose {@code state} moves exactly once
- * from pending to final by CAS: committed by a counterpart (or by {@link #close()}), or cancelled by the
- * owner (interrupt, timeout). On a rendezvous channel the owner first spins for an adaptive budget
- * (see {@link #spinBudget}), so that in a tight hand-off the counterpart usually commits while the owner
- * is still running and no unpark is needed; buffered channels park at once, so the other side can run a
- * whole batch against the buffer instead of trading every value in lock-step.
- *
- * <p><b>Invariants</b> (under the lock; "live" = a node whose waiter is still pending):
- * <ol>
- *   <li>{@code 0 <= count <= bound}; the buffer holds values in send order.</li>
- *   <li>A live receiver is queued only while {@code count == 0}: a send first hands its value to the
- *       oldest live receiver, and a receiver only waits when the buffer is empty.</li>
- *   <li>A live sender is queued only while {@code count == bound}: when a receive frees a slot it moves
- *       the oldest live sender's value into the buffer (committing that sender) under the same lock.</li>
- *   <li>Once {@code closed} is set no node is enqueued again, and both queues were emptied by the
- *       {@code close} that set it.</li>
- *   <li>Dead nodes (cancelled waiters, or select waiters already committed elsewhere) may linger in a
- *       queue until their owner unlinks them; everybody who dequeues one skips it, because its commit
- *       CAS fails.</li>
- * </ol>
- * From (2) and (3), FIFO order holds: values leave in the order their sends committed, where a waiting
- * sender's commit is the moment its value enters the buffer (or is handed to a receiver).
- *
- * <p><b>Races and how they resolve.</b>
- * <ul>
- *   <li><i>Counterpart vs. owner's cancellation</i> (interrupt or timeout): both CAS the waiter's state;
- *       exactly one wins. If the counterpart wins the transfer happened: the owner returns normally (the
- *       received value, or "sent") and re-asserts its interrupt status. If the owner wins the transfer
- *       never happened: the counterpart keeps its value (a sender tries the next receiver or buffers
- *       it), and the owner throws {@link InterruptedException}; its value was never visible to anyone
- *       because a waiting sender's value moves only by a successful commit.</li>
- *   <li><i>Close vs. transfer</i>: {@code close} takes the lock, sets {@code closed}, detaches both
- *       queues, releases the lock and then commits every detached waiter with "closed". A waiter that a
- *       transfer committed before (under the lock) was already dequeued, so it is not in the detached
- *       queues; a waiter that cancels concurrently wins or loses the CAS as above. Buffered values stay:
- *       receivers drain them and only then see "closed".</li>
- *   <li><i>Select</i> (see {@link Select}): a selector enqueues one node per clause, all sharing one
- *       waiter, so the first counterpart to win the CAS commits exactly one clause; the other nodes
- *       turn dead and are unlinked by the selector.</li>
- * </ul>
- *
- * <p><b>Memory consistency.</b> Everything a sender did before {@code send} happens-before everything the
- * receiver of that value does after its receive returns: either both pass through the lock, or the
- * value is published by the waiter's commit CAS and read after the owner's volatile read of the state.
- *
- * <p><b>Exception safety.</b> A {@link StackOverflowError} can strike at any method entry, an
- * {@link OutOfMemoryError} at any allocation; a lock left held by such a throw would make every later
- * operation spin forever. The JDK's own locks rely on {@code @ReservedStackAccess}, which is not
- * available outside {@code java.base}, so we get the guarantee by construction instead:
- * <ol>
- *   <li><i>Nothing is allocated under the lock.</i> A wait node is allocated after a first locked attempt
- *       found that the operation must wait, and the attempt is then repeated; a full unbounded buffer is
- *       grown by {@link #growFrom(int)}, which allocates the new array with the lock released and installs it
- *       under the lock. Result objects ({@code Selection}s, strings) are built after unlocking.</li>
- *   <li><i>Every critical section is a {@code try} whose fault path releases the lock with a plain
- *       {@code volatile} store to {@link #lock}</i>, a field write that involves no method call and so
- *       cannot itself overflow the stack. The normal path releases with {@link #unlock()} as the
- *       <em>last</em> statement of the {@code try}; the only thing that can throw there is the entry of
- *       the release (before the store), so a local {@code held} flag tells the fault path whether it
- *       still owns the lock. The thread a step committed ({@link #toUnpark}) is woken on both paths.</li>
- *   <li><i>Every locked helper is atomic with respect to a throw</i>: it changes nothing before its last
- *       call, or only field writes follow it. A waiter is committed <em>before</em> its node is
- *       unlinked, so a throw in between leaves a dead node in the queue (allowed by invariant 5), never a
- *       live waiter that no queue holds. The one call between a waiting sender's commit and its value
- *       entering the buffer is gone: that store is written inline.</li>
- * </ol>
- * What a throw does not guarantee is the outcome of the operation it interrupted: a {@code trySend}
- * that dies of a {@link StackOverflowError} may or may not have delivered its value, exactly as for any
- * JDK collection call that ends in an {@link Error}. A waiter committed by such a step is still woken;
- * if even that wake-up overflows, a platform-thread waiter stays committed and its interrupt still
- * returns it. An overflow inside {@code LockSupport.unpark} of a <em>virtual</em> thread can strike after
- * the JDK changed that thread's state and before it handed it to the scheduler; nothing can run that
- * thread again, and no library code can repair that.
- *
- * <p>Null values are rejected; {@code null} is therefore free to mean "closed" or "nothing" in the
- * internal API ({@link #receiveOrNull()}, {@link #tryReceive()}).
- *
  * @param <A> the type of values
  */
 public final class Channel<A> extends SpinLock {
+    // Implementation overview (not public documentation).
+    //
+    // Algorithm. The design is Go's hchan adapted to the JVM: a short critical section under a per-channel lock
+    // decides every transfer, and blocking happens outside it. The lock guards
+    // - a ring buffer of values (items, head, count) holding at most bound values: 0 (rendezvous), n, or
+    //   Integer.MAX_VALUE (unbounded; the array grows by doubling);
+    // - two intrusive FIFO queues of WaitNodes: blocked senders (each node carries its value) and blocked
+    //   receivers;
+    // - the closed flag (written under the lock, volatile for lock-free queries).
+    //
+    // An operation takes the lock, completes at once if it can (hand a value to a waiting receiver, take one from
+    // the buffer, take one from a waiting sender, use free buffer space), and otherwise enqueues a node and
+    // releases the lock before waiting. We chose this over the segment-based algorithm of Koval, Alistarh and
+    // Elizarov (used by jox and Kotlin) because every decision is taken by one lock holder plus one CAS on the
+    // waiter, which makes close, cancellation and select easy to prove, and on the 2-core machines we target the
+    // critical sections are a few dozen instructions: the lock is uncontended or briefly spun on. See
+    // docs/adr/0002-channels.md for the measurements.
+    //
+    // The lock is a test-and-test-and-set spin lock on lock that falls back to Thread.yield(): nothing inside it
+    // blocks, parks or allocates, so the holder is never unmounted while holding it (virtual threads are not
+    // preempted). Acquisition is a CAS (acquire); release is a release store. Fields guarded by it are plain. See
+    // "Exception safety" below for why a throw inside a critical section cannot leave it held.
+    //
+    // Waiting. A blocked party parks on its Waiter, whose state moves exactly once from pending to final by CAS:
+    // committed by a counterpart (or by close()), or cancelled by the owner (interrupt, timeout). On a rendezvous
+    // channel the owner first spins for an adaptive budget (see spinBudget), so that in a tight hand-off the
+    // counterpart usually commits while the owner is still running and no unpark is needed; buffered channels park
+    // at once, so the other side can run a whole batch against the buffer instead of trading every value in lock-
+    // step.
+    //
+    // Invariants (under the lock; "live" = a node whose waiter is still pending):
+    //
+    // - (1) 0 <= count <= bound; the buffer holds values in send order.
+    // - (2) A live receiver is queued only while count == 0: a send first hands its value to the oldest live
+    //   receiver, and a receiver only waits when the buffer is empty.
+    // - (3) A live sender is queued only while count == bound: when a receive frees a slot it moves the oldest
+    //   live sender's value into the buffer (committing that sender) under the same lock.
+    // - (4) Once closed is set no node is enqueued again, and both queues were emptied by the close that set it.
+    // - (5) Dead nodes (cancelled waiters, or select waiters already committed elsewhere) may linger in a queue
+    //   until their owner unlinks them; everybody who dequeues one skips it, because its commit CAS fails.
+    //
+    // From (2) and (3), FIFO order holds: values leave in the order their sends committed, where a waiting
+    // sender's commit is the moment its value enters the buffer (or is handed to a receiver).
+    //
+    // Races and how they resolve.
+    // - Counterpart vs. owner's cancellation (interrupt or timeout): both CAS the waiter's state; exactly one
+    //   wins. If the counterpart wins the transfer happened: the owner returns normally (the received value, or
+    //   "sent") and re-asserts its interrupt status. If the owner wins the transfer never happened: the
+    //   counterpart keeps its value (a sender tries the next receiver or buffers it), and the owner throws
+    //   InterruptedException; its value was never visible to anyone because a waiting sender's value moves only by
+    //   a successful commit.
+    // - Close vs. transfer: close takes the lock, sets closed, detaches both queues, releases the lock and then
+    //   commits every detached waiter with "closed". A waiter that a transfer committed before (under the lock)
+    //   was already dequeued, so it is not in the detached queues; a waiter that cancels concurrently wins or
+    //   loses the CAS as above. Buffered values stay: receivers drain them and only then see "closed".
+    // - Select (see Select): a selector enqueues one node per clause, all sharing one waiter, so the first
+    //   counterpart to win the CAS commits exactly one clause; the other nodes turn dead and are unlinked by the
+    //   selector.
+    //
+    // Memory consistency. Everything a sender did before send happens-before everything the receiver of that value
+    // does after its receive returns: either both pass through the lock, or the value is published by the waiter's
+    // commit CAS and read after the owner's volatile read of the state.
+    //
+    // Exception safety. A StackOverflowError can strike at any method entry, an OutOfMemoryError at any
+    // allocation; a lock left held by such a throw would make every later operation spin forever. The JDK's own
+    // locks rely on @ReservedStackAccess, which is not available outside java.base, so we get the guarantee by
+    // construction instead:
+    //
+    // - (1) Nothing is allocated under the lock. A wait node is allocated after a first locked attempt found that
+    //   the operation must wait, and the attempt is then repeated; a full unbounded buffer is grown by
+    //   growFrom(int), which allocates the new array with the lock released and installs it under the lock. Result
+    //   objects (Selections, strings) are built after unlocking.
+    // - (2) Every critical section is a try whose fault path releases the lock with a plain volatile store to
+    //   lock, a field write that involves no method call and so cannot itself overflow the stack. The normal path
+    //   releases with unlock() as the last statement of the try; the only thing that can throw there is the entry
+    //   of the release (before the store), so a local held flag tells the fault path whether it still owns the
+    //   lock. The thread a step committed (toUnpark) is woken on both paths.
+    // - (3) Every locked helper is atomic with respect to a throw: it changes nothing before its last call, or
+    //   only field writes follow it. A waiter is committed before its node is unlinked, so a throw in between
+    //   leaves a dead node in the queue (allowed by invariant 5), never a live waiter that no queue holds. The one
+    //   call between a waiting sender's commit and its value entering the buffer is gone: that store is written
+    //   inline.
+    //
+    // What a throw does not guarantee is the outcome of the operation it interrupted: a trySend that dies of a
+    // StackOverflowError may or may not have delivered its value, exactly as for any JDK collection call that ends
+    // in an Error. A waiter committed by such a step is still woken; if even that wake-up overflows, a platform-
+    // thread waiter stays committed and its interrupt still returns it. An overflow inside LockSupport.unpark of a
+    // virtual thread can strike after the JDK changed that thread's state and before it handed it to the
+    // scheduler; nothing can run that thread again, and no library code can repair that.
+    //
+    // Null values are rejected; null is therefore free to mean "closed" or "nothing" in the internal API
+    // (receiveOrNull(), tryReceive()).
+
 
     /** The capacity value that asks for an unbounded channel in {@link #create(int)}. */
     public static final int UNBOUNDED = -1;
