@@ -215,8 +215,7 @@ public final class EffectRuntime implements AutoCloseable {
             root.runCaller = Thread.currentThread(); // see Fiber.abandoned; runAsync's caller does not wait
         }
         roots.add(root); // removed by the fiber itself once it has terminated (rootEnded)
-        fiberStarted();
-        root.start(null);
+        root.start(null); // counted live by its own thread (Fiber.run), so a start that throws counts nothing
         return root;
     }
 

@@ -4,15 +4,16 @@ import java.lang.invoke.MethodHandles;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import aivi.concurrency.internal.SpinLock;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * A fiber: one effect being interpreted on its own virtual thread.
  */
-final class Fiber implements Runnable {
+// The level stack is guarded by the inherited SpinLock (the lock word lives in the fiber: no allocation).
+final class Fiber extends SpinLock implements Runnable {
     // Implementation overview (not public documentation).
     //
     // Cancellation levels. A fiber keeps a small stack of levels, owned and mutated only by its own thread. A
@@ -26,15 +27,18 @@ final class Fiber implements Runnable {
     // Who writes what. Region.cancelled is written by any thread (the canceller) and read by the fiber;
     // cancelSignal is a cheap "some region of mine may be cancelled" hint the run loop reads once per step, so the
     // fast path costs one volatile load. The level stack itself is written only by the fiber thread, always under
-    // lock; cancellers read it under the same lock.
+    // the fiber's SpinLock (its lock word, released by a volatile write in a finally, so no throw can leave it
+    // held; a ReentrantLock here was left held after a stack overflow at its unlock, and the next cancel hung);
+    // cancellers read it under the same lock.
     //
     // Lazy state. Most fibers run a short effect that never opens a region or a mask and is never cancelled, so
-    // the lock and the level array are created on first use: levels stays null while the stack holds only
-    // rootRegion (it is created, under the lock, by the first push), and the lock is created by whichever thread
-    // needs it first and installed with a compare-and-set on lock, so every thread agrees on one lock object.
+    // the level array is created on first use: levels stays null while the stack holds only rootRegion (it is
+    // created, under the lock, by the first push). A push builds the new array before installing it and moves top
+    // last, and a pop restores the stack to below the level it pops, so a throw between a push and its pop (out of
+    // memory, a stack overflow) cannot leave the stack corrupt.
     //
     // Interrupt delivery. The thread's interrupt flag is only a wake-up call that gets a fiber out of a blocking
-    // JDK call; the truth is the level stack. A canceller marks the region and, still under lock, interrupts the
+    // JDK call; the truth is the level stack. A canceller marks the region and, still under the lock, interrupts the
     // thread only if no mask lies above that region. Because masks are pushed under the same lock, the decision
     // "interrupt now" cannot race with the fiber entering an uncancellable region: either the canceller runs first
     // (and pushing the mask then clears the stale interrupt flag) or the mask is already visible to it (and no
@@ -61,17 +65,24 @@ final class Fiber implements Runnable {
     // not unparked in vain, then sweeps abandoned nodes out of the stack (unlinkAbandoned), so waits that give up
     // leave no memory behind while the fiber lives. Spurious unparks are harmless: every park re-checks the word.
 
-
     /** The marker level of an uncancellable region. */
     static final Object MASK = new Object();
 
     /** A cancellable part of a fiber's execution. */
     static final class Region {
         final Fiber fiber;
-        /** Written by cancellers (under {@link Fiber#lock}), read by the fiber. */
+        /** Written by cancellers (under the fiber's lock), read by the fiber. */
         volatile boolean cancelled;
-        /** The index in the level stack while pushed; written under {@link Fiber#lock}. */
+        /** The index in the level stack while pushed; written under the fiber's lock. */
         int index = -1;
+        /**
+         * Set by the fiber, with a plain field write, just before it pops the region: from then on a cancel is a
+         * no-op, even if the pop itself is cut short by a throw (a stack overflow at its entry), which leaves the
+         * region on the stack until RunLoop restores it. Without it, a late cancel (a race branch's onDone, a
+         * timer) of such a leftover region cancelled whatever the fiber ran next. Volatile: cancellers read it
+         * under the fiber's lock, but the fiber writes it outside.
+         */
+        volatile boolean ended;
 
         Region(Fiber fiber) {
             this.fiber = fiber;
@@ -109,7 +120,6 @@ final class Fiber implements Runnable {
     private volatile Object waiters;
 
     private static final VarHandle WAITERS;
-    private static final VarHandle LOCK;
     private static final VarHandle WAIT_KIND;
     private static final VarHandle WAIT_SINCE;
 
@@ -117,7 +127,6 @@ final class Fiber implements Runnable {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             WAITERS = l.findVarHandle(Fiber.class, "waiters", Object.class);
-            LOCK = l.findVarHandle(Fiber.class, "lock", ReentrantLock.class);
             WAIT_KIND = l.findVarHandle(Fiber.class, "waitKind", FiberDump.Activity.class);
             WAIT_SINCE = l.findVarHandle(Fiber.class, "waitSince", long.class);
         } catch (ReflectiveOperationException e) {
@@ -125,8 +134,6 @@ final class Fiber implements Runnable {
         }
     }
 
-    /** Created on first use by {@link #lock()}; see "Lazy state" in the class comment. */
-    private volatile ReentrantLock lock;
 
     /** Set before the thread starts (happens-before by {@link Thread#start}); read by cancellers under lock. */
     Thread thread;
@@ -134,12 +141,27 @@ final class Fiber implements Runnable {
     volatile Exit<?, ?> exit;
     /** Someone joined or awaited this fiber, so its failure was observed. */
     volatile boolean observed;
+
+    /**
+     * Set by the spawner when starting this fiber's thread threw, so no thread will ever run it; the scope then
+     * unlinks it instead of waiting for it (see {@link ScopeImpl#start}). Volatile: the scope reads it under its
+     * lock, but the spawner may have failed before it could take that lock.
+     */
+    volatile boolean startFailed;
+
+    /**
+     * Scopes of this fiber whose close threw before their children had ended, linked through
+     * {@link ScopeImpl#nextDeferred}; closed by {@link #closeDeferred} before the fiber completes. Fiber thread
+     * only, plain field writes (they must not fail where the close just failed).
+     */
+    ScopeImpl deferredCloses;
     /** See the class comment: true once any region of this fiber has been cancelled and not yet popped. */
     volatile boolean cancelSignal;
 
     /** The level stack, {@code levels[0..top]}; {@code null} while it holds only {@link #rootRegion}. */
     private Object[] levels;
-    private int top;
+    /** The index of the innermost level; package-private for RunLoop's balance check. Fiber thread writes. */
+    int top;
 
     /**
      * The scopes opened on this fiber, innermost last; owned by the fiber thread. A {@code null} entry is a
@@ -149,7 +171,8 @@ final class Fiber implements Runnable {
      */
     private ScopeImpl[] scopes;
     private Region[] scopeRegions;
-    private int scopeCount;
+    /** The number of scope entries; package-private for RunLoop's balance check. Fiber thread only. */
+    int scopeCount;
     /** The implicit scope of everything this fiber spawns outside an explicit scope; created lazily. */
     private ScopeImpl rootScope;
 
@@ -219,19 +242,6 @@ final class Fiber implements Runnable {
         rootRegion.index = 0;
     }
 
-    /** This fiber's lock, created on first use (see "Lazy state" in the class comment). Any thread. */
-    private ReentrantLock lock() {
-        ReentrantLock l = lock;
-        if (l == null) {
-            l = new ReentrantLock();
-            // The volatile CAS publishes the new lock; a loser adopts the winner's, so there is only ever one.
-            ReentrantLock winner = (ReentrantLock) LOCK.compareAndExchange(this, (ReentrantLock) null, l);
-            if (winner != null) {
-                l = winner;
-            }
-        }
-        return l;
-    }
 
     /**
      * Creates the thread and starts it; the runtime has already counted this fiber as live. Runs on the
@@ -253,7 +263,14 @@ final class Fiber implements Runnable {
         if (idle != null) {
             idle.participantStarted(this); // counted busy before it can run (see IdleTracker)
         }
-        t.start();
+        try {
+            t.start();
+        } catch (Throwable e) {
+            if (idle != null) {
+                idle.participantEnded(this); // no thread will run it: it must not keep the runtime busy
+            }
+            throw e;
+        }
     }
 
     /**
@@ -287,22 +304,58 @@ final class Fiber implements Runnable {
 
     @Override
     public void run() {
-        if (insideDetached()) {
-            INSIDE_DETACHED.set(this);
-        }
-        Exit<?, ?> result;
+        // Counted here, on the fiber's own thread, rather than by the spawner: a start that throws (out of memory,
+        // a stack overflow deep in Thread.start) then counts nothing and needs no undo that could fail in turn.
+        runtime.fiberStarted();
+        Exit<?, ?> result = null;
         try {
+            if (insideDetached()) {
+                INSIDE_DETACHED.set(this);
+            }
             Throwable contextProblem = restoreContext();
             result = contextProblem == null ? RunLoop.run(this, effect) : Exit.defect(contextProblem);
         } catch (Throwable t) {
             result = Exit.defect(t);
+        } finally {
+            // Whatever threw above, the fiber's children are awaited and the fiber completes: a fiber that never
+            // completes would hang every joiner and its scope's close.
+            try {
+                if (rootScope != null) {
+                    pushMask();
+                    try {
+                        result = rootScope.close(result);
+                    } finally {
+                        popMask();
+                    }
+                }
+            } catch (Throwable t) {
+                result = Exit.defect(t); // out of memory while closing: complete anyway, or every joiner hangs
+            } finally {
+                closeDeferred();
+                complete(result);
+            }
         }
-        if (rootScope != null) {
-            pushMask();
-            result = rootScope.close(result);
-            popMask();
+    }
+
+    /**
+     * Closes the scopes whose close threw on this fiber (a stack overflow deep inside it, see
+     * {@link Structured#scope}); runs at the bottom of the fiber's stack, where there is room. Their outcome was
+     * already decided (the defect the failed close threw), so what this close returns is dropped.
+     */
+    private void closeDeferred() {
+        for (ScopeImpl s = deferredCloses; s != null; s = s.nextDeferred) {
+            try {
+                pushMask();
+                try {
+                    s.close(RunLoop.cancelled());
+                } finally {
+                    popMask();
+                }
+            } catch (Throwable t) {
+                runtime.reportUnobserved("closing a scope whose close had failed failed again", t);
+            }
         }
-        complete(result);
+        deferredCloses = null;
     }
 
     private void complete(Exit<?, ?> result) {
@@ -424,24 +477,38 @@ final class Fiber implements Runnable {
     /** Opens a cancellable region on this fiber. Fiber thread only. */
     Region pushRegion() {
         Region r = new Region(this);
-        ReentrantLock lock = lock();
-        lock.lock();
+        pushRegion(r);
+        return r;
+    }
+
+    /** A region of this fiber, not yet pushed: allocate before pushing, so nothing between can fail. */
+    Region newRegion() {
+        return new Region(this);
+    }
+
+    /** Opens {@code r}, made by {@link #newRegion}; atomic: if it throws, nothing was pushed. Fiber thread only. */
+    void pushRegion(Region r) {
+        lock();
         try {
             push(r);
             r.index = top;
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
-        return r;
     }
 
     /** Closes the innermost region, which must be {@code r}. Fiber thread only. */
     void popRegion(Region r) {
-        ReentrantLock lock = lock();
-        lock.lock();
+        lock();
         try {
-            assert levels[top] == r;
-            levels[top--] = null;
+            if (r.index < 1 || r.index > top || levels[r.index] != r) {
+                return; // never pushed: its push threw before it took effect
+            }
+            // Pops r and anything a throw left above it (a level whose pop was cut short), so the stack is
+            // restored to what it was before r was pushed.
+            while (top >= r.index) {
+                levels[top--] = null;
+            }
             r.index = -1;
             if (r.cancelled) {
                 boolean any = false;
@@ -457,45 +524,83 @@ final class Fiber implements Runnable {
                 }
             }
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
+        }
+    }
+
+    /**
+     * Restores the level stack to {@code levelTop} and the scope stack to {@code scopes} entries, after a throw
+     * cut a pop short (a stack overflow at the entry of a pop in a finally strikes at the same depth as the
+     * throw that led there). Called by {@link RunLoop#run} on return, which is shallower than the failed pop,
+     * whenever the stacks are not as they were when it started. Popped regions can no longer be cancelled.
+     * Fiber thread only.
+     */
+    void restoreStacks(int levelTop, int scopes) {
+        while (scopeCount > scopes) {
+            popScope();
+        }
+        lock();
+        try {
+            while (top > levelTop) {
+                if (levels[top] instanceof Region r) {
+                    r.index = -1;
+                }
+                levels[top--] = null;
+            }
+            if (!scanCancelled()) {
+                Thread.interrupted(); // a wake-up a popped region caused must not leak past it
+            }
+        } finally {
+            lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
     }
 
     /** Enters an uncancellable region. Fiber thread only. */
     void pushMask() {
-        ReentrantLock lock = lock();
-        lock.lock();
+        lock();
         try {
             push(MASK);
             if (cancelSignal) {
                 Thread.interrupted(); // a wake-up sent before the mask became visible: discard it
             }
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
     }
 
     /** Leaves the innermost uncancellable region. Fiber thread only. */
     void popMask() {
-        ReentrantLock lock = lock();
-        lock.lock();
+        lock();
         try {
-            assert levels[top] == MASK;
-            levels[top--] = null;
+            // Pops the innermost mask and anything a throw left above it (a region whose pop was cut short).
+            while (top > 0 && levels[top] != MASK) {
+                levels[top--] = null;
+            }
+            if (top > 0) {
+                levels[top--] = null;
+            }
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
     }
 
     private void push(Object level) {
-        if (levels == null) {
-            levels = new Object[4];
-            levels[0] = rootRegion;
+        // Atomic with respect to a throw (an OutOfMemoryError in the allocations, a StackOverflowError at the
+        // copy): the array is complete before it is installed, and top moves last, so a throw leaves the stack
+        // as it was. (Incrementing top before the copy left it one past a too-short array: the next push threw
+        // ArrayIndexOutOfBoundsException for the rest of the fiber's life.)
+        Object[] ls = levels;
+        if (ls == null) {
+            ls = new Object[4];
+            ls[0] = rootRegion;
         }
-        if (++top == levels.length) {
-            levels = java.util.Arrays.copyOf(levels, top * 2);
+        int t = top + 1;
+        if (t == ls.length) {
+            ls = java.util.Arrays.copyOf(ls, t * 2);
         }
-        levels[top] = level;
+        ls[t] = level;
+        levels = ls;
+        top = t;
     }
 
     /** Requests cancellation of the whole fiber. Any thread; does not wait. */
@@ -505,10 +610,9 @@ final class Fiber implements Runnable {
 
     /** Requests cancellation of {@code r} (a region of this fiber). Any thread; does not wait. */
     void cancelRegion(Region r) {
-        ReentrantLock lock = lock();
-        lock.lock();
+        lock();
         try {
-            if (r.cancelled) {
+            if (r.cancelled || r.ended) {
                 return;
             }
             r.cancelled = true;
@@ -531,7 +635,7 @@ final class Fiber implements Runnable {
                 t.interrupt();
             }
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
     }
 

@@ -66,6 +66,10 @@ final class RunLoop {
         Object value = null;
         Exit exit = null;
         Throwable traced = null;
+        // Every push of this loop is popped before it returns; if a throw cut a pop short (see
+        // Fiber.restoreStacks), the stacks are put back on return. Two field reads on the way in.
+        int entryTop = fiber.top;
+        int entryScopes = fiber.scopeCount;
 
         for (;;) {
             // ---- eval ----
@@ -269,6 +273,9 @@ final class RunLoop {
             if (exit == null) {
                 for (;;) {
                     if (sp == 0) {
+                        if (fiber.top != entryTop || fiber.scopeCount != entryScopes) {
+                            fiber.restoreStacks(entryTop, entryScopes);
+                        }
                         return new Exit.Success<>(value);
                     }
                     Effect frame = stack[--sp];
@@ -326,6 +333,9 @@ final class RunLoop {
             }
             for (;;) {
                 if (sp == 0) {
+                    if (fiber.top != entryTop || fiber.scopeCount != entryScopes) {
+                        fiber.restoreStacks(entryTop, entryScopes);
+                    }
                     return exit;
                 }
                 Effect frame = stack[--sp];

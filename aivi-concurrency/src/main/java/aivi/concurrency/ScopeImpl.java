@@ -44,6 +44,8 @@ final class ScopeImpl implements Scope {
     private int running;
     private boolean closed;
     private final Errors errors = new Errors();
+    /** The next scope in the owner's {@link Fiber#deferredCloses}; owner fiber only. */
+    ScopeImpl nextDeferred;
 
     ScopeImpl(EffectRuntime runtime, Fiber owner, Fiber.Region region, boolean failFast) {
         this.runtime = runtime;
@@ -79,9 +81,70 @@ final class ScopeImpl implements Scope {
         } finally {
             lock.unlock();
         }
-        runtime.fiberStarted();
-        child.start(spawner);
+        try {
+            child.start(spawner); // counted live by its own thread (Fiber.run): a start that throws counts nothing
+        } catch (Throwable t) {
+            // No thread runs the child (out of memory, a stack overflow while starting it, a context propagator
+            // that threw): undo the link, or close() would wait forever for a child that never ends. The flag is
+            // a plain field write, which cannot itself fail; if the unlink below fails too (a stack overflow
+            // strikes again at this depth), close() and joinAll(), which run later and shallower, unlink it.
+            child.startFailed = true;
+            try {
+                withdraw(child);
+            } catch (Throwable again) {
+                t.addSuppressed(again);
+            }
+            throw t;
+        }
         return new FiberTask<>(child);
+    }
+
+    /** Undoes {@link #start}'s link of a child whose thread could not be started. */
+    private void withdraw(Fiber child) {
+        lock.lock();
+        try {
+            if (child.startFailed && isLinked(child)) {
+                unlinkLocked(child);
+                if (running == 0) {
+                    allEnded.signalAll();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock: whether {@code child} is still in the list of running children. */
+    private boolean isLinked(Fiber child) {
+        return child.prevSibling != null || head == child;
+    }
+
+    /** Under the lock: unlinks every child whose start failed and whose spawner could not unlink it itself. */
+    private void unlinkUnstartedLocked() {
+        for (Fiber f = head; f != null; ) {
+            Fiber next = f.nextSibling;
+            if (f.startFailed) {
+                unlinkLocked(f);
+            }
+            f = next;
+        }
+    }
+
+    /** Under the lock: removes {@code child} from the list of running children. */
+    private void unlinkLocked(Fiber child) {
+        Fiber p = child.prevSibling;
+        Fiber n = child.nextSibling;
+        if (p != null) {
+            p.nextSibling = n;
+        } else if (head == child) {
+            head = n;
+        }
+        if (n != null) {
+            n.prevSibling = p;
+        }
+        child.prevSibling = null;
+        child.nextSibling = null;
+        running--;
     }
 
     @Override
@@ -89,6 +152,7 @@ final class ScopeImpl implements Scope {
         return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SCOPE, this, () -> {
             lock.lock();
             try {
+                unlinkUnstartedLocked();
                 while (running > 0) {
                     allEnded.await();
                 }
@@ -124,19 +188,7 @@ final class ScopeImpl implements Scope {
         Fiber[] others = null;
         lock.lock();
         try {
-            Fiber p = child.prevSibling;
-            Fiber n = child.nextSibling;
-            if (p != null) {
-                p.nextSibling = n;
-            } else if (head == child) {
-                head = n;
-            }
-            if (n != null) {
-                n.prevSibling = p;
-            }
-            child.prevSibling = null;
-            child.nextSibling = null;
-            running--;
+            unlinkLocked(child);
             if (failed && failFast) {
                 first = errors.add(exit);
                 if (first) {
@@ -196,6 +248,7 @@ final class ScopeImpl implements Scope {
         boolean outermost = owner != null && children.length > 0 && owner.enterWait(FiberDump.Activity.SCOPE, this);
         lock.lock();
         try {
+            unlinkUnstartedLocked(); // children whose start failed never end on their own
             while (running > 0) {
                 allEnded.awaitUninterruptibly();
             }
@@ -210,7 +263,9 @@ final class ScopeImpl implements Scope {
         // EffectRuntime.close() returns, every Task of it polls as terminated. Usually one volatile read.
         boolean interrupted = false;
         for (Fiber f : children) {
-            interrupted |= f.awaitTerminationUninterruptibly();
+            if (!f.startFailed) { // a child whose thread never started never terminates
+                interrupted |= f.awaitTerminationUninterruptibly();
+            }
         }
         if (interrupted) {
             Thread.currentThread().interrupt(); // as Condition.awaitUninterruptibly above would leave it

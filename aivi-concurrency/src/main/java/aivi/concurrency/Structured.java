@@ -36,26 +36,58 @@ final class Structured {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     static <E, A> Exit<E, A> scope(Fiber fiber, Function<? super Scope, ? extends Effect<E, A>> run) {
+        // Every push has its pop in a finally, and the close is reached whatever throws (out of memory, a stack
+        // overflow at any call below): the region, the scope entry and the mask are each pushed only once the
+        // previous step succeeded, and popped in reverse order. A close that itself throws (a stack overflow deep
+        // inside it) may leave children running; the scope is then put on the fiber's deferred list (plain field
+        // writes, which cannot fail), and the fiber closes it at the bottom of its stack before it completes.
         Fiber.Region region = fiber.pushRegion();
-        ScopeImpl scope = new ScopeImpl(fiber.runtime, fiber, region, true);
-        fiber.pushScope(scope);
-        Exit body;
+        ScopeImpl scope = null;
+        boolean scopePushed = false;
+        Exit body = null;
+        Throwable thrown = null;
         try {
+            scope = new ScopeImpl(fiber.runtime, fiber, region, true);
+            fiber.pushScope(scope);
+            scopePushed = true;
             Effect<E, A> eff = run.apply(scope);
             if (eff == null) {
                 throw new NullPointerException("Concurrency.scope: the body function returned null");
             }
             body = RunLoop.run(fiber, eff);
         } catch (Throwable t) {
-            body = RunLoop.classify(fiber, t);
+            thrown = t; // classified below, in a try of its own
         }
-        fiber.popRegion(region);
-        fiber.pushMask();
         try {
-            return scope.close(body);
+            if (thrown != null) {
+                try {
+                    body = RunLoop.classify(fiber, thrown);
+                } catch (Throwable again) {
+                    body = new Exit.Defect<>(thrown);
+                }
+            }
         } finally {
-            fiber.popMask();
-            fiber.popScope(scope);
+            region.ended = true; // first: a field write cannot fail, the pop can (see Region.ended)
+            fiber.popRegion(region);
+        }
+        if (scope == null) {
+            return body;
+        }
+        try {
+            fiber.pushMask();
+            try {
+                return scope.close(body);
+            } finally {
+                fiber.popMask();
+            }
+        } catch (Throwable t) {
+            scope.nextDeferred = fiber.deferredCloses;
+            fiber.deferredCloses = scope;
+            throw t;
+        } finally {
+            if (scopePushed) {
+                fiber.popScope(scope);
+            }
         }
     }
 
@@ -81,7 +113,9 @@ final class Structured {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static Exit<Object, List<Object>> parAll(Fiber fiber, List<? extends Effect<?, ?>> effects, Fiber[] kids) {
         int n = effects.size();
-        Fiber.Region region = fiber.pushRegion();
+        // Everything that allocates (or links a lambda) comes before the push, and the push just before the try
+        // whose finally pops it: a throw in between (out of memory, a stack overflow) left the region pushed.
+        Fiber.Region region = fiber.newRegion();
         Object[] callerLocals = fiber.locals;
         Errors errors = new Errors();
         Runnable cancelAll = () -> {
@@ -92,14 +126,16 @@ final class Structured {
                 }
             }
         };
+        java.util.function.Consumer<Exit<?, ?>> onChildDone = exit -> {
+            if (isError(exit) && errors.add(exit)) {
+                cancelAll.run();
+            }
+        };
         Exit first;
+        fiber.pushRegion(region);
         try {
             for (int i = 1; i < n; i++) {
-                kids[i - 1] = startChild(fiber, effects.get(i), exit -> {
-                    if (isError(exit) && errors.add(exit)) {
-                        cancelAll.run();
-                    }
-                });
+                kids[i - 1] = startChild(fiber, effects.get(i), onChildDone);
             }
             // Bug fix (parAll hung after an early failure): a child that failed before its later siblings
             // were started found their slots in kids empty and could not cancel them. A child recording the
@@ -113,6 +149,7 @@ final class Structured {
             first = RunLoop.classify(fiber, t);
         } finally {
             fiber.locals = callerLocals; // the calling branch is a child too: its FiberLocal sets end with it
+            region.ended = true; // first: a field write cannot fail, the pop can (see Region.ended)
             fiber.popRegion(region);
         }
         boolean regionCancelled = region.cancelled;
@@ -128,7 +165,8 @@ final class Structured {
         // them (par(succeed(1), never()) under timeoutWith hung). Wait cancellably; when the caller is
         // cancelled, cancel the others, then wait for them to terminate.
         for (Fiber k : kids) {
-            if (!fiber.blockUntilTerminated(k)) {
+            // k is null only when starting it failed (the error is then the outcome)
+            if (k != null && !fiber.blockUntilTerminated(k)) {
                 cancelAll.run();
                 awaitAll(fiber, kids);
                 break;
@@ -186,7 +224,7 @@ final class Structured {
     private static Exit<Object, Object> race(Fiber fiber, List<? extends Effect<?, ?>> effects, boolean successOnly,
                                              Fiber[] kids) {
         int n = effects.size();
-        Fiber.Region region = fiber.pushRegion();
+        Fiber.Region region = fiber.newRegion(); // pushed just before the try: see parAll
         Object[] callerLocals = fiber.locals;
         AtomicReference<Exit> winner = new AtomicReference<>();
         AtomicInteger pending = new AtomicInteger(n);
@@ -212,6 +250,7 @@ final class Structured {
             }
         };
         Exit first;
+        fiber.pushRegion(region);
         try {
             for (int i = 1; i < n; i++) {
                 kids[i - 1] = startChild(fiber, effects.get(i), (java.util.function.Consumer) onDone);
@@ -221,6 +260,7 @@ final class Structured {
             first = RunLoop.classify(fiber, t);
         } finally {
             fiber.locals = callerLocals; // the calling branch is a child too: its FiberLocal sets end with it
+            region.ended = true; // first: a field write cannot fail, the pop can (see Region.ended)
             fiber.popRegion(region);
         }
         if (!(first instanceof Exit.Cancelled && region.cancelled)) {
@@ -235,13 +275,18 @@ final class Structured {
         // because every one of them has been cancelled and none waits for this fiber.
         if (winner.get() != null || fiber.effectivelyCancelled()) {
             for (Fiber k : kids) {
-                k.cancel();
+                if (k != null) {
+                    k.cancel();
+                }
             }
         }
         for (Fiber k : kids) {
-            if (!fiber.blockUntilTerminated(k)) {
+            // k is null only when starting it failed (the error is then the outcome)
+            if (k != null && !fiber.blockUntilTerminated(k)) {
                 for (Fiber c : kids) {
-                    c.cancel();
+                    if (c != null) {
+                        c.cancel();
+                    }
                 }
                 awaitAll(fiber, kids);
                 break;
@@ -249,9 +294,9 @@ final class Structured {
         }
         Exit w = winner.get();
         if (w == null) {
-            // Unreachable while every branch reports its completion, kept as a guard: the outcome of a race
-            // whose branches were all cancelled is the cancellation.
-            return RunLoop.cancelled();
+            // No branch decided the race: a branch could not be started (its error is the outcome), or every
+            // branch was cancelled.
+            return isError(first) ? first : RunLoop.cancelled();
         }
         // raceSuccess ignores the failures of branches when one succeeds (that is its purpose)
         if (!successOnly || isError(w)) {
@@ -283,6 +328,7 @@ final class Structured {
             if (timer != null) {
                 timer.cancel();
             }
+            region.ended = true; // first: a field write cannot fail, the pop can (see Region.ended)
             fiber.popRegion(region);
         }
         if (body instanceof Exit.Cancelled && timer != null && timer.fired() && region.cancelled) {
@@ -327,8 +373,7 @@ final class Structured {
     static Fiber startChild(Fiber parent, Effect<?, ?> effect, java.util.function.Consumer<Exit<?, ?>> onDone) {
         Fiber child = new Fiber(parent.runtime, effect, null, onDone);
         child.forkedFrom = parent;
-        parent.runtime.fiberStarted();
-        child.start(parent);
+        child.start(parent); // counted live by its own thread (Fiber.run), so a start that throws counts nothing
         return child;
     }
 

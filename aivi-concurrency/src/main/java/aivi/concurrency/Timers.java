@@ -1,14 +1,16 @@
 package aivi.concurrency;
 
+import aivi.concurrency.internal.SpinLock;
 import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The timers of one {@link EffectRuntime} ({@code timeoutWith} arms one per call): a priority queue served by a
  * single virtual thread that parks on the runtime's {@link Clock}.
  */
-final class Timers {
+// The queue lock is the inherited SpinLock: released by a volatile write in every finally, so a stack overflow
+// on a deep fiber cannot leave it held (a ReentrantLock here was, and the timer thread blocked on it for good).
+final class Timers extends SpinLock {
     // Implementation overview (not public documentation).
     //
     // Why shared. A thread per timer costs a virtual-thread start, a park and an unpark-to-exit for every
@@ -47,7 +49,6 @@ final class Timers {
     // blocks cannot stall the timers.
 
     private final EffectRuntime runtime;
-    private final ReentrantLock lock = new ReentrantLock();
 
     private Timer[] heap = new Timer[16];
     private int size;
@@ -69,32 +70,51 @@ final class Timers {
      */
     Timer schedule(long deadline, Runnable action) {
         Timer t = new Timer(this, deadline, action);
-        Thread wake = null;
-        lock.lock();
+        lock();
         try {
             if (size == heap.length) {
                 heap = Arrays.copyOf(heap, size * 2); // before any change: an OOM here leaves the heap whole
             }
-            siftUp(size++, t);
+            insert(t); // atomic: see insert
+            // Exception safety (a fiber deep in its stack may overflow at any call below): the thread's state
+            // (thread, idle, wakeAt) changes only after the call that starts or wakes it has returned. If that
+            // call throws, the timer is armed but the state still says "start it" or "wake it", so the next
+            // schedule does; the throw ends this step as a defect, and the armed timer fires harmlessly later
+            // (it cancels a region that has been popped). Setting idle = false before an unpark that then
+            // overflowed left the thread parked for good, with timers due: every later timeout hung.
+            if (thread == null || idle || deadline - wakeAt < 0) {
+                // The JDK's Thread.start and LockSupport.unpark of a virtual thread are not safe against a
+                // stack overflow: one that strikes after the thread's state changed and before it was handed to
+                // the scheduler leaves the timer thread runnable in name and never run again (seen in
+                // StackOverflowAtCallSitesTest). Make sure, first, that the stack can take a call chain deeper
+                // than theirs; if not, this throws here, before anything of the thread's changed.
+                probeStack(STACK_PROBE_DEPTH);
+            }
             if (thread == null) {
-                thread = Thread.ofVirtual().name(runtime.config().fiberNamePrefix() + "timer").unstarted(this::loop);
-                idle = false;
-                wakeAt = deadline;
+                Thread started = Thread.ofVirtual().name(runtime.config().fiberNamePrefix() + "timer")
+                        .unstarted(this::loop);
                 IdleTracker tracker = runtime.idle;
                 if (tracker != null) {
-                    tracker.timerStarted(thread); // busy from now on, until it parks (see IdleTracker)
+                    tracker.timerStarted(started); // busy from now on, until it parks (see IdleTracker)
                 }
-                thread.start(); // the thread's first decision happens under the lock, after we release it
+                try {
+                    started.start(); // its first decision happens under the lock, after we release it
+                } catch (Throwable e) {
+                    if (tracker != null) {
+                        tracker.timerEnded(started);
+                    }
+                    throw e;
+                }
+                thread = started;
+                idle = false;
+                wakeAt = deadline;
             } else if (idle || deadline - wakeAt < 0) {
+                LockSupport.unpark(thread); // under the lock, so that it happens before the state says it did
                 idle = false;
                 wakeAt = deadline; // do not wake it again for a later timer
-                wake = thread;
             }
         } finally {
-            lock.unlock();
-        }
-        if (wake != null) {
-            LockSupport.unpark(wake);
+            lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
         return t;
     }
@@ -102,28 +122,20 @@ final class Timers {
     /** Removes a cancelled timer from the heap, if the timer thread has not already taken it. */
     void remove(Timer t) {
         Thread wake = null;
-        lock.lock();
+        lock();
         try {
             int i = t.heapIndex;
             if (i < 0) {
                 return;
             }
-            t.heapIndex = -1;
-            Timer last = heap[--size];
-            heap[size] = null;
-            if (last != t) {
-                siftDown(i, last);
-                if (heap[i] == last) {
-                    siftUp(i, last);
-                }
-            }
+            removeAt(i); // atomic: see removeAt
             // No wake-up in general: at worst the thread wakes at the removed deadline and finds nothing due.
             // On a closed queue that has just drained, wake it so it ends now rather than at that deadline.
             if (closed && size == 0) {
                 wake = thread;
             }
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
         if (wake != null) {
             LockSupport.unpark(wake);
@@ -133,12 +145,12 @@ final class Timers {
     /** Lets the timer thread end once no timer is left; a later {@link #schedule} starts a new one. */
     void close() {
         Thread wake;
-        lock.lock();
+        lock();
         try {
             closed = true;
             wake = size == 0 ? thread : null;
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
         if (wake != null) {
             LockSupport.unpark(wake);
@@ -147,21 +159,21 @@ final class Timers {
 
     /** The earliest deadline of an armed timer, or {@link Long#MAX_VALUE} if none is armed. */
     long nextDeadline() {
-        lock.lock();
+        lock();
         try {
             return size == 0 ? Long.MAX_VALUE : heap[0].deadline;
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
     }
 
     /** The number of armed timers; for tests and diagnostics. */
     int size() {
-        lock.lock();
+        lock();
         try {
             return size;
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
     }
 
@@ -182,7 +194,7 @@ final class Timers {
             Timer due = null;
             boolean parkIdle = false;
             long parkUntil = 0;
-            lock.lock();
+            lock();
             try {
                 if (size == 0) {
                     if (closed) {
@@ -206,7 +218,7 @@ final class Timers {
                     }
                 }
             } finally {
-                lock.unlock();
+                lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
             }
             if (due != null) {
                 if (due.tryFire()) {
@@ -272,18 +284,30 @@ final class Timers {
     // ------------------------------------------------------------------------------------------------------
     // The binary min-heap on deadlines; all under the lock.
 
-    private void removeHead() {
-        Timer head = heap[0];
-        head.heapIndex = -1;
-        Timer last = heap[--size];
-        heap[size] = null;
-        if (size > 0) {
-            siftDown(0, last);
-        }
+    /** Deeper, in frames, than the JDK's Thread.start or unpark of a virtual thread; see {@link #schedule}. */
+    private static final int STACK_PROBE_DEPTH = 96;
+
+    /** Recurses {@code depth} frames; throws {@link StackOverflowError} if the stack cannot take them. */
+    static int probeStack(int depth) {
+        return depth == 0 ? 0 : probeStack(depth - 1) + 1;
     }
 
-    private void siftUp(int i, Timer t) {
-        while (i > 0) {
+    private void removeHead() {
+        removeAt(0);
+    }
+
+    // Exception safety of the heap. insert and removeAt run on fibers, which may be deep in their stack: a
+    // StackOverflowError can strike at any method entry. Each of them is one method with no call inside (array
+    // and field accesses only), so an overflow can strike only at its entry, before anything changed: the heap
+    // is whole after any throw. (With the sifts as separate calls, an overflow at a sift's entry left size
+    // counting a null slot, or a timer out of the heap, and the timer thread then died of a
+    // NullPointerException or never fired that timer: every later timeout hung.) The capacity is grown by the
+    // caller before insert, so nothing here allocates.
+
+    /** Under the lock, with {@code size < heap.length}: adds {@code t}. */
+    private void insert(Timer t) {
+        int i = size;
+        while (i > 0) { // sift up
             int parent = (i - 1) >>> 1;
             Timer p = heap[parent];
             if (t.deadline - p.deadline >= 0) {
@@ -295,26 +319,48 @@ final class Timers {
         }
         heap[i] = t;
         t.heapIndex = i;
+        size++;
     }
 
-    private void siftDown(int i, Timer t) {
-        int half = size >>> 1;
-        while (i < half) {
-            int child = 2 * i + 1;
+    /** Under the lock: removes the timer at index {@code i}. */
+    private void removeAt(int i) {
+        heap[i].heapIndex = -1;
+        int n = --size;
+        Timer last = heap[n];
+        heap[n] = null;
+        if (i == n) {
+            return;
+        }
+        int k = i;
+        int half = n >>> 1;
+        while (k < half) { // sift down
+            int child = 2 * k + 1;
             Timer c = heap[child];
             int right = child + 1;
-            if (right < size && heap[right].deadline - c.deadline < 0) {
+            if (right < n && heap[right].deadline - c.deadline < 0) {
                 child = right;
                 c = heap[child];
             }
-            if (t.deadline - c.deadline <= 0) {
+            if (last.deadline - c.deadline <= 0) {
                 break;
             }
-            heap[i] = c;
-            c.heapIndex = i;
-            i = child;
+            heap[k] = c;
+            c.heapIndex = k;
+            k = child;
         }
-        heap[i] = t;
-        t.heapIndex = i;
+        if (k == i) {
+            while (k > 0) { // it did not move down: it may have to move up
+                int parent = (k - 1) >>> 1;
+                Timer p = heap[parent];
+                if (last.deadline - p.deadline >= 0) {
+                    break;
+                }
+                heap[k] = p;
+                p.heapIndex = k;
+                k = parent;
+            }
+        }
+        heap[k] = last;
+        last.heapIndex = k;
     }
 }

@@ -4,6 +4,7 @@ import aivi.concurrency.ChannelClosedException;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import aivi.concurrency.internal.SpinLock;
 import java.util.concurrent.locks.LockSupport;
 
 /**

@@ -1,20 +1,22 @@
-package aivi.concurrency.internal.channel;
+package aivi.concurrency.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The lock of a {@link Channel}: a test-and-test-and-set spin lock on one {@code int} that yields the carrier
- * after {@link #LOCK_SPINS} failed spins. A base class rather than a field, so that the lock word lives in the
- * channel object itself (no extra indirection on every operation).
+ * A test-and-test-and-set spin lock on one {@code int} that yields the carrier after {@link #LOCK_SPINS} failed
+ * spins: the lock of a channel, of a fiber's cancellation levels and of the runtime's timer queue. A base class
+ * rather than a field, so that the lock word lives in the guarded object itself (no extra indirection, no
+ * allocation). Public only for the library's own packages: this package is not exported.
  */
-// Why a spin lock: nothing inside a channel's critical section blocks, parks or allocates, and virtual
-// threads are not preempted, so a holder is never unmounted while it holds the lock; a critical section is a
-// few dozen instructions. Acquisition is a CAS with acquire semantics, release a release store, so every
+// Why a spin lock: nothing inside a critical section of its users blocks, parks or allocates, and virtual
+// threads are not preempted, so a holder is almost never unmounted while it holds the lock; a critical section
+// is a few dozen instructions. Acquisition is a CAS with acquire semantics, release a release store, so every
 // write of a critical section is visible to the next holder. Fault paths (see Channel, "Exception safety")
-// release with a plain volatile store to {@link #lock}: a field write involves no call, so it cannot itself
-// overflow the stack. Yielding after LOCK_SPINS lets a holder whose carrier the OS descheduled run again.
-abstract class SpinLock {
+// release with a plain volatile store to lock: a field write involves no call, so it cannot itself overflow
+// the stack. A java.util.concurrent lock offers no such path: a StackOverflowError at the entry of its
+// unlock() leaves it held for good (seen in StackOverflowAtCallSitesTest with the timer queue's ReentrantLock). Yielding after LOCK_SPINS lets a holder whose carrier the OS descheduled run again.
+public abstract class SpinLock {
     /** Spins on a held lock before yielding the carrier. */
     private static final int LOCK_SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 64 : 1;
     private static final VarHandle LOCK;
@@ -29,11 +31,12 @@ abstract class SpinLock {
 
     /**
      * 0 free, 1 held. Accessed through {@link #LOCK}, except on a fault path, which releases it with a
-     * plain volatile write (no method call; see "Exception safety" in {@link Channel}).
+     * plain volatile write (no method call; see "Exception safety" in the channel engine).
      */
-    volatile int lock;
+    public volatile int lock;
 
-    void lock() {
+    /** Takes the lock, spinning and then yielding while it is held. */
+    public final void lock() {
         // Acquire: the critical section's reads cannot move above a successful CAS.
         if (!LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
             lockSlow();
@@ -56,7 +59,8 @@ abstract class SpinLock {
         }
     }
 
-    void unlock() {
+    /** Releases the lock (a release store). */
+    public final void unlock() {
         // Release: every write of the critical section is visible to the next acquirer.
         LOCK.setRelease(this, 0);
     }
