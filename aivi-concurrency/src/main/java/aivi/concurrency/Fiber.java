@@ -70,9 +70,10 @@ final class Fiber extends CompletionWord implements Runnable {
         int index = -1;
         /**
          * Set by the fiber, with a plain field write, just before it pops the region: from then on a cancel is a
-         * no-op, even if the pop itself is cut short by a throw (a stack overflow at its entry), which leaves the
-         * region on the stack until RunLoop restores it. Without it, a late cancel (a race branch's onDone, a
-         * timer) of such a leftover region cancelled whatever the fiber ran next. Volatile: cancellers read it
+         * no-op and the region no longer counts in {@link #effectivelyCancelled}, even if the pop itself is cut
+         * short by a throw (a stack overflow at its entry), which leaves the region on the stack until RunLoop
+         * restores it. Without it, such a leftover region, cancelled before (a race the branch lost) or after (a
+         * late onDone, a timer), cancelled whatever the fiber ran next. Volatile: cancellers read it
          * under the fiber's lock, but the fiber writes it outside.
          */
         volatile boolean ended;
@@ -421,7 +422,8 @@ final class Fiber extends CompletionWord implements Runnable {
             if (level == MASK) {
                 return false;
             }
-            if (((Region) level).cancelled) {
+            Region r = (Region) level;
+            if (r.cancelled && !r.ended) { // an ended region is over: only a cut-short pop leaves it here
                 return true;
             }
         }

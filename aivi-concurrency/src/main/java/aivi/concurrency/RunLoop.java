@@ -72,308 +72,324 @@ final class RunLoop {
         int entryScopes = fiber.scopeCount;
 
         for (;;) {
-            // ---- eval ----
-            while (cur != null) {
-                if (fiber.cancelSignal && fiber.effectivelyCancelled()) {
-                    exit = CANCELLED;
-                    cur = null;
-                    break;
-                }
-                switch (cur.tag) {
-                    case Node.SUCCEED -> {
-                        value = ((Node.Succeed) cur).value;
+            try {
+                // ---- eval ----
+                while (cur != null) {
+                    if (fiber.cancelSignal && fiber.effectivelyCancelled()) {
+                        exit = CANCELLED;
                         cur = null;
+                        break;
                     }
-                    case Node.FLAT_MAP -> {
-                        Node.FlatMap fm = (Node.FlatMap) cur;
-                        Effect inner = fm.inner;
-                        if (inner.tag == Node.SUCCEED) {
-                            // Fast path (the shape of every step of a recursive loop): apply the continuation
-                            // to the value at once instead of pushing the frame, evaluating the value and
-                            // popping the frame again. No user code runs in between, so skipping the
-                            // cancellation check of the inner step is unobservable; the next step checks.
+                    switch (cur.tag) {
+                        case Node.SUCCEED -> {
+                            value = ((Node.Succeed) cur).value;
+                            cur = null;
+                        }
+                        case Node.FLAT_MAP -> {
+                            Node.FlatMap fm = (Node.FlatMap) cur;
+                            Effect inner = fm.inner;
+                            if (inner.tag == Node.SUCCEED) {
+                                // Fast path (the shape of every step of a recursive loop): apply the continuation
+                                // to the value at once instead of pushing the frame, evaluating the value and
+                                // popping the frame again. No user code runs in between, so skipping the
+                                // cancellation check of the inner step is unobservable; the next step checks.
+                                try {
+                                    cur = nonNull((Effect) fm.f.apply(((Node.Succeed) inner).value),
+                                            "Effect.flatMap: the function returned null");
+                                } catch (Throwable t) {
+                                    cur = null;
+                                    exit = classify(fiber, t);
+                                }
+                            } else if (inner.tag == Node.OP) {
+                                // Fast path (a channel operation followed by the rest of a loop): run the
+                                // operation and apply the continuation without a frame. The cancellation check
+                                // above is the one the operation's own step would have made; between the
+                                // operation and the continuation the return path makes none either.
+                                cur = null;
+                                Object v;
+                                try {
+                                    v = ((Node.Op) inner).step(fiber);
+                                    cur = nonNull((Effect) fm.f.apply(v), "Effect.flatMap: the function returned null");
+                                } catch (Node.Halt h) {
+                                    exit = h.exit;
+                                } catch (Throwable t) {
+                                    exit = classify(fiber, t);
+                                }
+                            } else {
+                                if (sp == stack.length) {
+                                    stack = grow(stack);
+                                }
+                                stack[sp++] = cur;
+                                cur = inner;
+                            }
+                        }
+                        case Node.MAP -> {
+                            Node.Map m = (Node.Map) cur;
+                            Effect inner = m.inner;
+                            if (inner.tag == Node.SUCCEED) {
+                                // Fast path, as for FLAT_MAP: map the value without a frame.
+                                cur = null;
+                                try {
+                                    value = m.f.apply(((Node.Succeed) inner).value);
+                                } catch (Throwable t) {
+                                    exit = classify(fiber, t);
+                                }
+                            } else {
+                                if (sp == stack.length) {
+                                    stack = grow(stack);
+                                }
+                                stack[sp++] = cur;
+                                cur = inner;
+                            }
+                        }
+                        case Node.BIND -> {
+                            // succeed(x).flatMap(f) fused: the same as the FLAT_MAP fast path over a value.
+                            Node.Bind b = (Node.Bind) cur;
                             try {
-                                cur = nonNull((Effect) fm.f.apply(((Node.Succeed) inner).value),
-                                        "Effect.flatMap: the function returned null");
+                                cur = nonNull((Effect) b.f.apply(b.value), "Effect.flatMap: the function returned null");
                             } catch (Throwable t) {
                                 cur = null;
                                 exit = classify(fiber, t);
                             }
-                        } else if (inner.tag == Node.OP) {
-                            // Fast path (a channel operation followed by the rest of a loop): run the
-                            // operation and apply the continuation without a frame. The cancellation check
-                            // above is the one the operation's own step would have made; between the
-                            // operation and the continuation the return path makes none either.
+                        }
+                        case Node.MAP_VALUE -> {
+                            Node.MapValue m = (Node.MapValue) cur;
                             cur = null;
-                            Object v;
                             try {
-                                v = ((Node.Op) inner).step(fiber);
-                                cur = nonNull((Effect) fm.f.apply(v), "Effect.flatMap: the function returned null");
+                                value = m.f.apply(m.value);
+                            } catch (Throwable t) {
+                                exit = classify(fiber, t);
+                            }
+                        }
+                        case Node.FAIL -> {
+                            exit = new Exit.Failure<>(((Node.Fail) cur).error);
+                            cur = null;
+                        }
+                        case Node.SYNC -> {
+                            Node.Sync s = (Node.Sync) cur;
+                            cur = null;
+                            try {
+                                value = s.thunk.get();
+                            } catch (Throwable t) {
+                                exit = classify(fiber, t);
+                            }
+                        }
+                        case Node.ATTEMPT -> {
+                            Node.Attempt a = (Node.Attempt) cur;
+                            cur = null;
+                            try {
+                                value = a.thunk.call();
+                            } catch (Exception e) {
+                                if (isInterruption(e) && fiber.effectivelyCancelled()) {
+                                    exit = CANCELLED;
+                                } else {
+                                    try {
+                                        exit = new Exit.Failure<>(a.onException.apply(e));
+                                    } catch (Throwable t) {
+                                        exit = new Exit.Defect<>(t);
+                                    }
+                                }
+                            } catch (Throwable t) {
+                                exit = classify(fiber, t);
+                            }
+                        }
+                        case Node.SUSPEND -> {
+                            Node.Suspend s = (Node.Suspend) cur;
+                            try {
+                                cur = nonNull((Effect) s.thunk.get(), "Effect.suspend: the thunk returned null");
+                            } catch (Throwable t) {
+                                cur = null;
+                                exit = classify(fiber, t);
+                            }
+                        }
+                        case Node.FOLD, Node.ENSURING, Node.CAPTURE_EXIT -> {
+                            if (sp == stack.length) {
+                                stack = grow(stack);
+                            }
+                            stack[sp++] = cur;
+                            cur = switch (cur.tag) {
+                                case Node.FOLD -> ((Node.Fold) cur).inner;
+                                case Node.ENSURING -> ((Node.Ensuring) cur).inner;
+                                default -> ((Node.CaptureExit) cur).inner;
+                            };
+                        }
+                        case Node.MASK -> {
+                            if (sp == stack.length) {
+                                stack = grow(stack);
+                            }
+                            fiber.pushMask();
+                            stack[sp++] = Node.PopMask.INSTANCE;
+                            cur = ((Node.Mask) cur).inner;
+                        }
+                        case Node.PRIM -> {
+                            Node.Prim p = (Node.Prim) cur;
+                            cur = null;
+                            Exit e;
+                            try {
+                                e = p.body.run(fiber);
+                            } catch (Throwable t) {
+                                e = classify(fiber, t);
+                            }
+                            if (e instanceof Exit.Success s) {
+                                value = s.value();
+                            } else {
+                                exit = e;
+                            }
+                        }
+                        case Node.OP -> {
+                            Node.Op op = (Node.Op) cur;
+                            cur = null;
+                            try {
+                                value = op.step(fiber);
                             } catch (Node.Halt h) {
                                 exit = h.exit;
                             } catch (Throwable t) {
                                 exit = classify(fiber, t);
                             }
-                        } else {
-                            if (sp == stack.length) {
-                                stack = grow(stack);
-                            }
-                            stack[sp++] = cur;
-                            cur = inner;
                         }
-                    }
-                    case Node.MAP -> {
-                        Node.Map m = (Node.Map) cur;
-                        Effect inner = m.inner;
-                        if (inner.tag == Node.SUCCEED) {
-                            // Fast path, as for FLAT_MAP: map the value without a frame.
+                        case Node.DONE -> {
+                            Exit e = ((Node.Done) cur).exit;
                             cur = null;
-                            try {
-                                value = m.f.apply(((Node.Succeed) inner).value);
-                            } catch (Throwable t) {
-                                exit = classify(fiber, t);
-                            }
-                        } else {
-                            if (sp == stack.length) {
-                                stack = grow(stack);
-                            }
-                            stack[sp++] = cur;
-                            cur = inner;
-                        }
-                    }
-                    case Node.BIND -> {
-                        // succeed(x).flatMap(f) fused: the same as the FLAT_MAP fast path over a value.
-                        Node.Bind b = (Node.Bind) cur;
-                        try {
-                            cur = nonNull((Effect) b.f.apply(b.value), "Effect.flatMap: the function returned null");
-                        } catch (Throwable t) {
-                            cur = null;
-                            exit = classify(fiber, t);
-                        }
-                    }
-                    case Node.MAP_VALUE -> {
-                        Node.MapValue m = (Node.MapValue) cur;
-                        cur = null;
-                        try {
-                            value = m.f.apply(m.value);
-                        } catch (Throwable t) {
-                            exit = classify(fiber, t);
-                        }
-                    }
-                    case Node.FAIL -> {
-                        exit = new Exit.Failure<>(((Node.Fail) cur).error);
-                        cur = null;
-                    }
-                    case Node.SYNC -> {
-                        Node.Sync s = (Node.Sync) cur;
-                        cur = null;
-                        try {
-                            value = s.thunk.get();
-                        } catch (Throwable t) {
-                            exit = classify(fiber, t);
-                        }
-                    }
-                    case Node.ATTEMPT -> {
-                        Node.Attempt a = (Node.Attempt) cur;
-                        cur = null;
-                        try {
-                            value = a.thunk.call();
-                        } catch (Exception e) {
-                            if (isInterruption(e) && fiber.effectivelyCancelled()) {
-                                exit = CANCELLED;
+                            if (e instanceof Exit.Success s) {
+                                value = s.value();
                             } else {
+                                exit = e;
+                            }
+                        }
+                        case Node.GEN -> {
+                            Node.Gen g = (Node.Gen) cur;
+                            cur = null;
+                            Exit e = Direct.runBody(fiber, g.body);
+                            if (e instanceof Exit.Success s) {
+                                value = s.value();
+                            } else {
+                                exit = e;
+                            }
+                        }
+                        default -> throw new IllegalStateException("unknown effect node " + cur.tag);
+                    }
+                }
+
+                // ---- return: pop frames with a value ----
+                if (exit == null) {
+                    for (;;) {
+                        if (sp == 0) {
+                            if (fiber.top != entryTop || fiber.scopeCount != entryScopes) {
+                                fiber.restoreStacks(entryTop, entryScopes);
+                            }
+                            return new Exit.Success<>(value);
+                        }
+                        Effect frame = stack[--sp];
+                        stack[sp] = null;
+                        switch (frame.tag) {
+                            case Node.FLAT_MAP -> {
                                 try {
-                                    exit = new Exit.Failure<>(a.onException.apply(e));
+                                    cur = nonNull((Effect) ((Node.FlatMap) frame).f.apply(value),
+                                            "Effect.flatMap: the function returned null");
                                 } catch (Throwable t) {
-                                    exit = new Exit.Defect<>(t);
+                                    exit = classify(fiber, t);
                                 }
                             }
-                        } catch (Throwable t) {
-                            exit = classify(fiber, t);
+                            case Node.MAP -> {
+                                try {
+                                    value = ((Node.Map) frame).f.apply(value);
+                                } catch (Throwable t) {
+                                    exit = classify(fiber, t);
+                                }
+                            }
+                            case Node.FOLD -> {
+                                Function k = ((Node.Fold) frame).onSuccess;
+                                if (k != null) {
+                                    try {
+                                        cur = nonNull((Effect) k.apply(value), "Effect.fold: the handler returned null");
+                                    } catch (Throwable t) {
+                                        exit = classify(fiber, t);
+                                    }
+                                }
+                            }
+                            case Node.ENSURING -> {
+                                Exit done = new Exit.Success<>(value);
+                                Exit after = finalize(fiber, ((Node.Ensuring) frame).finalizer, done);
+                                if (after != done) {
+                                    exit = after;
+                                }
+                            }
+                            case Node.CAPTURE_EXIT -> value = new Exit.Success<>(value);
+                            case Node.POP_MASK -> fiber.popMask();
+                            default -> throw new IllegalStateException("unknown frame " + frame.tag);
+                        }
+                        if (cur != null || exit != null) {
+                            break;
                         }
                     }
-                    case Node.SUSPEND -> {
-                        Node.Suspend s = (Node.Suspend) cur;
-                        try {
-                            cur = nonNull((Effect) s.thunk.get(), "Effect.suspend: the thunk returned null");
-                        } catch (Throwable t) {
-                            cur = null;
-                            exit = classify(fiber, t);
-                        }
+                    if (cur != null) {
+                        continue;
                     }
-                    case Node.FOLD, Node.ENSURING, Node.CAPTURE_EXIT -> {
-                        if (sp == stack.length) {
-                            stack = grow(stack);
-                        }
-                        stack[sp++] = cur;
-                        cur = switch (cur.tag) {
-                            case Node.FOLD -> ((Node.Fold) cur).inner;
-                            case Node.ENSURING -> ((Node.Ensuring) cur).inner;
-                            default -> ((Node.CaptureExit) cur).inner;
-                        };
-                    }
-                    case Node.MASK -> {
-                        if (sp == stack.length) {
-                            stack = grow(stack);
-                        }
-                        fiber.pushMask();
-                        stack[sp++] = Node.PopMask.INSTANCE;
-                        cur = ((Node.Mask) cur).inner;
-                    }
-                    case Node.PRIM -> {
-                        Node.Prim p = (Node.Prim) cur;
-                        cur = null;
-                        Exit e;
-                        try {
-                            e = p.body.run(fiber);
-                        } catch (Throwable t) {
-                            e = classify(fiber, t);
-                        }
-                        if (e instanceof Exit.Success s) {
-                            value = s.value();
-                        } else {
-                            exit = e;
-                        }
-                    }
-                    case Node.OP -> {
-                        Node.Op op = (Node.Op) cur;
-                        cur = null;
-                        try {
-                            value = op.step(fiber);
-                        } catch (Node.Halt h) {
-                            exit = h.exit;
-                        } catch (Throwable t) {
-                            exit = classify(fiber, t);
-                        }
-                    }
-                    case Node.DONE -> {
-                        Exit e = ((Node.Done) cur).exit;
-                        cur = null;
-                        if (e instanceof Exit.Success s) {
-                            value = s.value();
-                        } else {
-                            exit = e;
-                        }
-                    }
-                    case Node.GEN -> {
-                        Node.Gen g = (Node.Gen) cur;
-                        cur = null;
-                        Exit e = Direct.runBody(fiber, g.body);
-                        if (e instanceof Exit.Success s) {
-                            value = s.value();
-                        } else {
-                            exit = e;
-                        }
-                    }
-                    default -> throw new IllegalStateException("unknown effect node " + cur.tag);
                 }
-            }
 
-            // ---- return: pop frames with a value ----
-            if (exit == null) {
+                // ---- unwind: pop frames with a non-success exit ----
+                if (exit instanceof Exit.Defect d && d.cause() != traced) {
+                    traced = d.cause(); // the defect path only: name the pending steps for the user (EffectTrace)
+                    EffectTrace.record(fiber, traced, stack, sp);
+                }
                 for (;;) {
                     if (sp == 0) {
                         if (fiber.top != entryTop || fiber.scopeCount != entryScopes) {
                             fiber.restoreStacks(entryTop, entryScopes);
                         }
-                        return new Exit.Success<>(value);
+                        return exit;
                     }
                     Effect frame = stack[--sp];
                     stack[sp] = null;
                     switch (frame.tag) {
-                        case Node.FLAT_MAP -> {
-                            try {
-                                cur = nonNull((Effect) ((Node.FlatMap) frame).f.apply(value),
-                                        "Effect.flatMap: the function returned null");
-                            } catch (Throwable t) {
-                                exit = classify(fiber, t);
-                            }
-                        }
-                        case Node.MAP -> {
-                            try {
-                                value = ((Node.Map) frame).f.apply(value);
-                            } catch (Throwable t) {
-                                exit = classify(fiber, t);
-                            }
+                        case Node.FLAT_MAP, Node.MAP -> {
                         }
                         case Node.FOLD -> {
-                            Function k = ((Node.Fold) frame).onSuccess;
-                            if (k != null) {
+                            Node.Fold f = (Node.Fold) frame;
+                            Function handler = exit instanceof Exit.Failure ? f.onFailure
+                                    : exit instanceof Exit.Defect ? f.onDefect : null;
+                            if (handler != null) {
+                                Object arg = exit instanceof Exit.Failure fl ? fl.error() : ((Exit.Defect) exit).cause();
                                 try {
-                                    cur = nonNull((Effect) k.apply(value), "Effect.fold: the handler returned null");
+                                    cur = nonNull((Effect) handler.apply(arg), "Effect: an error handler returned null");
+                                    exit = null;
                                 } catch (Throwable t) {
                                     exit = classify(fiber, t);
                                 }
                             }
                         }
-                        case Node.ENSURING -> {
-                            Exit done = new Exit.Success<>(value);
-                            Exit after = finalize(fiber, ((Node.Ensuring) frame).finalizer, done);
-                            if (after != done) {
-                                exit = after;
+                        case Node.ENSURING -> exit = finalize(fiber, ((Node.Ensuring) frame).finalizer, exit);
+                        case Node.CAPTURE_EXIT -> {
+                            if (!(exit instanceof Exit.Cancelled) || !fiber.effectivelyCancelled()) {
+                                value = exit;
+                                exit = null;
                             }
                         }
-                        case Node.CAPTURE_EXIT -> value = new Exit.Success<>(value);
                         case Node.POP_MASK -> fiber.popMask();
                         default -> throw new IllegalStateException("unknown frame " + frame.tag);
                     }
-                    if (cur != null || exit != null) {
+                    if (cur != null || exit == null) {
                         break;
                     }
                 }
-                if (cur != null) {
-                    continue;
+                if (cur == null && exit == null) {
+                    // a CaptureExit turned the exit into a value: continue returning
+                    cur = new Node.Succeed<>(value);
                 }
-            }
-
-            // ---- unwind: pop frames with a non-success exit ----
-            if (exit instanceof Exit.Defect d && d.cause() != traced) {
-                traced = d.cause(); // the defect path only: name the pending steps for the user (EffectTrace)
-                EffectTrace.record(fiber, traced, stack, sp);
-            }
-            for (;;) {
-                if (sp == 0) {
-                    if (fiber.top != entryTop || fiber.scopeCount != entryScopes) {
-                        fiber.restoreStacks(entryTop, entryScopes);
-                    }
-                    return exit;
+            } catch (Throwable t) {
+                // A throw from the loop's own work, not from user code (every step catches what the user's code
+                // throws): an OutOfMemoryError growing the continuation stack, a StackOverflowError at a call the
+                // loop makes (a mask push, a finalizer's run, the trace). It becomes this loop's defect, and the
+                // loop goes on unwinding the frames still on its stack, so their finalizers run and their masks
+                // are popped; before, it escaped run() and skipped them. Progress: every unwind step pops a
+                // frame first, and this defect is not traced (the trace could throw again at the same depth).
+                cur = null;
+                if (exit instanceof Exit.Defect d && d.cause() != t) {
+                    d.cause().addSuppressed(t);
+                } else {
+                    exit = new Exit.Defect<>(t);
                 }
-                Effect frame = stack[--sp];
-                stack[sp] = null;
-                switch (frame.tag) {
-                    case Node.FLAT_MAP, Node.MAP -> {
-                    }
-                    case Node.FOLD -> {
-                        Node.Fold f = (Node.Fold) frame;
-                        Function handler = exit instanceof Exit.Failure ? f.onFailure
-                                : exit instanceof Exit.Defect ? f.onDefect : null;
-                        if (handler != null) {
-                            Object arg = exit instanceof Exit.Failure fl ? fl.error() : ((Exit.Defect) exit).cause();
-                            try {
-                                cur = nonNull((Effect) handler.apply(arg), "Effect: an error handler returned null");
-                                exit = null;
-                            } catch (Throwable t) {
-                                exit = classify(fiber, t);
-                            }
-                        }
-                    }
-                    case Node.ENSURING -> exit = finalize(fiber, ((Node.Ensuring) frame).finalizer, exit);
-                    case Node.CAPTURE_EXIT -> {
-                        if (!(exit instanceof Exit.Cancelled) || !fiber.effectivelyCancelled()) {
-                            value = exit;
-                            exit = null;
-                        }
-                    }
-                    case Node.POP_MASK -> fiber.popMask();
-                    default -> throw new IllegalStateException("unknown frame " + frame.tag);
-                }
-                if (cur != null || exit == null) {
-                    break;
-                }
-            }
-            if (cur == null && exit == null) {
-                // a CaptureExit turned the exit into a value: continue returning
-                cur = new Node.Succeed<>(value);
+                traced = ((Exit.Defect) exit).cause();
             }
         }
     }
