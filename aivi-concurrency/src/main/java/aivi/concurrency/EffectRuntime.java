@@ -280,9 +280,10 @@ public final class EffectRuntime implements AutoCloseable {
     }
 
     /**
-     * Returns the number of fibers of this runtime that have started and whose effect (finalizers included)
-     * has not yet ended. A fiber stops counting before its scope or joiners learn that it ended, so once a
-     * {@code join}, a scope or {@link #run} has returned, the fibers it waited for no longer count.
+     * Returns the number of fibers of this runtime that have started running and whose effect (finalizers
+     * included) has not yet ended. A fiber counts from the moment its own thread runs it, so one spawned an
+     * instant ago may not count yet; it stops counting before its scope or joiners learn that it ended, so once
+     * a {@code join}, a scope or {@link #run} has returned, the fibers it waited for no longer count.
      *
      * @return the count
      */
