@@ -2,10 +2,6 @@ package aivi.concurrency;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,29 +40,10 @@ class StackOverflowAtCallSitesTest {
 
     @Test
     void anOverflowAtEveryCallSiteOfEveryPrimitiveLeavesTheFiberAndTheRuntimeWhole() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xss512k", "-cp", System.getProperty("java.class.path"),
-                Child.class.getName())
-                .redirectErrorStream(true)
-                .start();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (var in = p.getInputStream()) {
-                in.transferTo(out);
-            } catch (java.io.IOException ignored) {
-                // the process ended
-            }
-        });
-        try {
-            boolean ended = p.waitFor(150, TimeUnit.SECONDS);
-            reader.join(5_000);
-            String text = out.toString(StandardCharsets.UTF_8);
-            assertThat(ended).as("the child hung: " + text).isTrue();
-            assertThat(p.exitValue()).as(text).isZero();
-            assertThat(text).contains("all primitives whole");
-        } finally {
-            p.destroyForcibly();
-        }
+        ForkedJvm.Result child = ForkedJvm.run(Child.class, 150, "-Xss512k");
+        assertThat(child.ended()).as("the child hung: " + child.output()).isTrue();
+        assertThat(child.exitValue()).as(child.output()).isZero();
+        assertThat(child.output()).contains("all primitives whole");
     }
 
     /** The forked JVM. Exits 0 if every primitive survived the overflow; prints what went wrong otherwise. */

@@ -1,15 +1,13 @@
 package aivi.concurrency.internal.channel;
 
+import aivi.concurrency.ForkedJvm;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -129,30 +127,10 @@ class ChannelFaultTest {
 
     @Test
     void anOutOfMemoryErrorWhileGrowingAnUnboundedChannelLeavesItUsable() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classPath = System.getProperty("java.class.path");
-        Process p = new ProcessBuilder(java, "-Xmx48m", "-XX:-UseGCOverheadLimit", "-cp", classPath,
-                FillUntilOutOfMemory.class.getName())
-                .redirectErrorStream(true)
-                .start();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (var in = p.getInputStream()) {
-                in.transferTo(out);
-            } catch (java.io.IOException ignored) {
-                // the process ended
-            }
-        });
-        try {
-            boolean ended = p.waitFor(60, TimeUnit.SECONDS);
-            reader.join(5_000);
-            String text = out.toString(StandardCharsets.UTF_8);
-            assertThat(ended).as("the child hung (a lock left held spins forever): " + text).isTrue();
-            assertThat(p.exitValue()).as(text).isZero();
-            assertThat(text).contains("out of memory after", "usable after the error");
-        } finally {
-            p.destroyForcibly();
-        }
+        ForkedJvm.Result child = ForkedJvm.run(FillUntilOutOfMemory.class, 60, "-Xmx48m", "-XX:-UseGCOverheadLimit");
+        assertThat(child.ended()).as("the child hung (a lock left held spins forever): " + child.output()).isTrue();
+        assertThat(child.exitValue()).as(child.output()).isZero();
+        assertThat(child.output()).contains("out of memory after", "usable after the error");
     }
 
     /** The child process of {@link #anOutOfMemoryErrorWhileGrowingAnUnboundedChannelLeavesItUsable}. */
