@@ -462,10 +462,7 @@ final class Fiber extends CompletionWord implements Runnable {
             }
             // Pops r and anything a throw left above it (a level whose pop was cut short), so the stack is
             // restored to what it was before r was pushed.
-            while (top >= r.index) {
-                levels[top--] = null;
-            }
-            r.index = -1;
+            popToLocked(r.index - 1);
             if (r.cancelled) {
                 boolean any = false;
                 for (int i = top; i >= 0; i--) {
@@ -497,12 +494,7 @@ final class Fiber extends CompletionWord implements Runnable {
         }
         lock();
         try {
-            while (top > levelTop) {
-                if (levels[top] instanceof Region r) {
-                    r.index = -1;
-                }
-                levels[top--] = null;
-            }
+            popToLocked(levelTop);
             if (!scanCancelled()) {
                 Thread.interrupted(); // a wake-up a popped region caused must not leak past it
             }
@@ -529,14 +521,26 @@ final class Fiber extends CompletionWord implements Runnable {
         lock();
         try {
             // Pops the innermost mask and anything a throw left above it (a region whose pop was cut short).
-            while (top > 0 && levels[top] != MASK) {
-                levels[top--] = null;
+            int i = top;
+            while (i > 0 && levels[i] != MASK) {
+                i--;
             }
-            if (top > 0) {
-                levels[top--] = null;
-            }
+            popToLocked(Math.max(i - 1, 0));
         } finally {
             lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
+        }
+    }
+
+    /**
+     * Under the lock: pops every level above {@code newTop}. A popped region gets index -1, so a later cancel of
+     * it is a no-op. The one place that pops levels: the normal pops and the repairs after a cut-short pop.
+     */
+    private void popToLocked(int newTop) {
+        while (top > newTop) {
+            if (levels[top] instanceof Region r) {
+                r.index = -1;
+            }
+            levels[top--] = null;
         }
     }
 

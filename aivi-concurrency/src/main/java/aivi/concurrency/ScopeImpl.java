@@ -103,7 +103,7 @@ final class ScopeImpl implements Scope {
     private void withdraw(Fiber child) {
         lock.lock();
         try {
-            if (child.startFailed && isLinked(child)) {
+            if (child.startFailed) {
                 unlinkLocked(child);
                 if (running == 0) {
                     allEnded.signalAll();
@@ -130,8 +130,15 @@ final class ScopeImpl implements Scope {
         }
     }
 
-    /** Under the lock: removes {@code child} from the list of running children. */
+    /**
+     * Under the lock: removes {@code child} from the list of running children, if it is still there. Idempotent,
+     * so a child whose start threw but whose thread ran anyway (the JDK may start it before the throw) is unlinked
+     * and counted down once, whichever of its own end, the spawner's undo or close's sweep comes first.
+     */
     private void unlinkLocked(Fiber child) {
+        if (!isLinked(child)) {
+            return;
+        }
         Fiber p = child.prevSibling;
         Fiber n = child.nextSibling;
         if (p != null) {
