@@ -7,6 +7,7 @@ import aivi.concurrency.Result;
 import aivi.concurrency.Sender;
 import aivi.concurrency.Unit;
 import aivi.concurrency.hazelcast.DistributedChannel;
+import com.hazelcast.cluster.Member;
 import com.hazelcast.collection.IQueue;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
@@ -26,6 +27,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -37,9 +39,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * embedded members in this JVM joined over loopback. Both sides use a queue with the same settings (max-size
  * {@link #CAPACITY}, one synchronous backup); the producer runs on member A and the consumer on member B,
  * each on a virtual thread started per invocation, and the score is microseconds per transferred element.
+ * Both queues live on one partition, owned by the member the {@code owner} parameter names.
  *
  * <ul>
  *   <li>{@code raw_putTake}: {@code IQueue.put} on A, {@code IQueue.take} on B (not cancellable: the floor);</li>
+ *   <li>{@code raw_timedOfferPoll}: the same with the calls the channel makes, loops of {@code offer} and
+ *       {@code poll} with a 50 ms timeout, so that the channel's own cost can be told from the cost of
+ *       Hazelcast's timed calls;</li>
  *   <li>{@code channel_sendRecv}: {@code Sender.send} on A and {@code Receiver.recv} on B, each a loop of
  *       effects in one fiber, as a worker pool writes it (cancellable waits in 50 ms slices, close
  *       protocol).</li>
@@ -60,6 +66,14 @@ public class DistributedChannelBenchmark {
 
     static final int ELEMENTS = 2_000;
     static final int CAPACITY = 16;
+    /** The channel's slice: each of its waits is a loop of Hazelcast calls this long (QueueBackend.SLICE_MILLIS). */
+    static final long SLICE_MILLIS = 50;
+    /** The name of the Hazelcast queue under a channel is this and the channel's name (DistributedChannel's naming). */
+    static final String CHANNEL_QUEUE_PREFIX = "aivi.concurrency.channel.";
+
+    /** Which member owns the partition both queues live on: the producer's (A) or the consumer's (B). */
+    @Param({"producer", "consumer"})
+    public String owner;
 
     private HazelcastInstance a;
     private HazelcastInstance b;
@@ -82,11 +96,43 @@ public class DistributedChannelBenchmark {
         a = Hazelcast.newHazelcastInstance(config(cluster, portA, portA, portB));
         b = Hazelcast.newHazelcastInstance(config(cluster, portB, portA, portB));
         System.out.printf("%n2 members formed a cluster in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-        a.getConfig().addQueueConfig(new QueueConfig("raw").setMaxSize(CAPACITY).setBackupCount(1));
-        rawOut = a.getQueue("raw");
-        rawIn = b.getQueue("raw");
-        out = DistributedChannel.<Integer>open(a, "bench", CAPACITY).sender();
-        in = DistributedChannel.<Integer>open(b, "bench", CAPACITY).receiver();
+        // Which member owns a queue's partition decides the network hops of every put and take, and it depends
+        // on the members' random ids. So the channel's name is chosen to put its queue on a partition owned by
+        // the member the `owner` parameter names, and the raw queue is put on the same partition ("name@key"
+        // places an object on key's partition; its config is looked up by the part before '@').
+        Member wanted = (owner.equals("consumer") ? b : a).getCluster().getLocalMember();
+        String channel = null;
+        for (int i = 0; channel == null; i++) {
+            String candidate = "bench-" + i;
+            if (a.getPartitionService().getPartition(CHANNEL_QUEUE_PREFIX + candidate).getOwner().equals(wanted)) {
+                channel = candidate;
+            }
+        }
+        String channelQueue = CHANNEL_QUEUE_PREFIX + channel;
+        a.getConfig().addQueueConfig(new QueueConfig("raw").setMaxSize(CAPACITY).setBackupCount(1)
+                .setAsyncBackupCount(0));
+        rawOut = a.getQueue("raw@" + channelQueue);
+        rawIn = b.getQueue("raw@" + channelQueue);
+        out = DistributedChannel.<Integer>open(a, channel, CAPACITY).sender();
+        in = DistributedChannel.<Integer>open(b, channel, CAPACITY).receiver();
+        IQueue<Object> underChannel = a.getQueue(channelQueue);
+        int rawPartition = a.getPartitionService().getPartition(rawOut.getPartitionKey()).getPartitionId();
+        var channelPartition = a.getPartitionService().getPartition(underChannel.getPartitionKey());
+        if (rawPartition != channelPartition.getPartitionId() || !channelPartition.getOwner().equals(wanted)) {
+            throw new IllegalStateException("the raw queue is on partition " + rawPartition + ", the channel's on "
+                    + channelPartition.getPartitionId() + " owned by " + channelPartition.getOwner());
+        }
+        if (a.getDistributedObjects().stream().noneMatch(o -> o.getName().equals(channelQueue))) {
+            throw new IllegalStateException("no queue named " + channelQueue + " under the channel " + channel);
+        }
+        for (int i = 0; i < CAPACITY; i++) {
+            rawOut.offer(i);
+        }
+        if (rawOut.offer(CAPACITY)) {
+            throw new IllegalStateException("the raw queue did not get max-size " + CAPACITY);
+        }
+        rawOut.clear();
+        System.out.printf("both queues on partition %d, owned by the %s's member%n", rawPartition, owner);
     }
 
     private static Config config(String cluster, int port, int... members) {
@@ -128,6 +174,31 @@ public class DistributedChannelBenchmark {
             long sum = 0;
             for (int i = 0; i < ELEMENTS; i++) {
                 sum += rawIn.take();
+            }
+            check(sum);
+        });
+        vt.joinAll();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ELEMENTS)
+    public void raw_timedOfferPoll() throws Exception {
+        VirtualThreads vt = new VirtualThreads();
+        vt.start(() -> {
+            for (int i = 0; i < ELEMENTS; ) {
+                if (rawOut.offer(i, SLICE_MILLIS, TimeUnit.MILLISECONDS)) {
+                    i++;
+                }
+            }
+        });
+        vt.start(() -> {
+            long sum = 0;
+            for (int i = 0; i < ELEMENTS; ) {
+                Integer v = rawIn.poll(SLICE_MILLIS, TimeUnit.MILLISECONDS);
+                if (v != null) {
+                    sum += v;
+                    i++;
+                }
             }
             check(sum);
         });
