@@ -100,7 +100,11 @@ public class DistributedChannelBenchmark {
         // on the members' random ids. So the channel's name is chosen to put its queue on a partition owned by
         // the member the `owner` parameter names, and the raw queue is put on the same partition ("name@key"
         // places an object on key's partition; its config is looked up by the part before '@').
-        Member wanted = (owner.equals("consumer") ? b : a).getCluster().getLocalMember();
+        Member wanted = (switch (owner) {
+            case "producer" -> a;
+            case "consumer" -> b;
+            default -> throw new IllegalArgumentException("owner must be producer or consumer, was '" + owner + "'");
+        }).getCluster().getLocalMember();
         String channel = null;
         for (int i = 0; channel == null; i++) {
             String candidate = "bench-" + i;
