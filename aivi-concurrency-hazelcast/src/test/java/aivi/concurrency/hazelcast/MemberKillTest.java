@@ -154,6 +154,7 @@ class MemberKillTest {
         try (TestCluster cluster = TestCluster.start(3)) {
             String name = "orphaned-reservation";
             String queueName = QueueBackend.queueName(name);
+            cluster.awaitPartitionsSafe(); // right after the members joined, a partition may not have its backup yet
             HazelcastInstance any = cluster.member(0);
             var partition = any.getPartitionService().getPartition(queueName);
             Member owner = partition.getOwner();

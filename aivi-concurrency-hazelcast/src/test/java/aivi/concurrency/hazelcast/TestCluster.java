@@ -73,6 +73,19 @@ final class TestCluster implements AutoCloseable {
         return new TestCluster(size);
     }
 
+    /**
+     * Blocks until every member's partition replicas are assigned and in sync (no migration in flight), for tests
+     * that read which member holds a partition's backup; fails after {@link #FORM_SECONDS} per member.
+     */
+    void awaitPartitionsSafe() {
+        for (HazelcastInstance m : members) {
+            if (!m.getPartitionService().forceLocalMemberToBeSafe(FORM_SECONDS, TimeUnit.SECONDS)) {
+                throw new AssertionError("member " + m.getName() + " did not get its partitions safe within "
+                        + FORM_SECONDS + " s");
+            }
+        }
+    }
+
     HazelcastInstance member(int i) {
         return members.get(i);
     }
