@@ -58,10 +58,11 @@ public final class EffectTrace extends RuntimeException {
 
     /**
      * Appends the pending steps {@code stack[0..sp)} of a run loop on {@code fiber} to the trace of
-     * {@code cause}, creating it on first use. Called on the defect path only.
+     * {@code cause}, creating it on first use. Called on the defect path only. The stack is the run loop's
+     * chunked continuation stack: a frame is an effect node, or a map step's bare function, and slot 0 of every
+     * chunk but the first links to the full chunk below it (see {@link RunLoop}).
      */
-    @SuppressWarnings("rawtypes")
-    static void record(Fiber fiber, Throwable cause, Effect[] stack, int sp) {
+    static void record(Fiber fiber, Throwable cause, Object[] stack, int sp) {
         if (cause instanceof EffectTrace) {
             return;
         }
@@ -79,8 +80,7 @@ public final class EffectTrace extends RuntimeException {
         trace.append(fiber, stack, sp);
     }
 
-    @SuppressWarnings("rawtypes")
-    private void append(Fiber fiber, Effect[] stack, int sp) {
+    private void append(Fiber fiber, Object[] stack, int sp) {
         lock.lock();
         try {
             StackTraceElement[] fs = frames;
@@ -94,8 +94,20 @@ public final class EffectTrace extends RuntimeException {
                 n--;
             }
             StackTraceElement[] more = Arrays.copyOf(fs, Math.min(MAX_FRAMES, n + sp + 1));
+            // innermost first; sp counts the slots of the top chunk only, so the copy's size is a lower bound
+            // when chunks are linked below it, and MAX_FRAMES caps it either way
+            if (sp > 0 && stack[0] instanceof Object[]) {
+                more = Arrays.copyOf(fs, MAX_FRAMES);
+            }
+            Object[] chunk = stack;
             for (int i = sp - 1; i >= 0 && n < more.length - 1; i--) {
-                StackTraceElement e = frameOf(stack[i]);
+                Object slot = chunk[i];
+                if (slot instanceof Object[] below) {
+                    chunk = below;
+                    i = below.length; // the loop's i-- makes it the top slot of the chunk below
+                    continue;
+                }
+                StackTraceElement e = frameOf(slot);
                 if (e != null) {
                     more[n++] = e;
                 }
@@ -111,7 +123,10 @@ public final class EffectTrace extends RuntimeException {
     }
 
     @SuppressWarnings("rawtypes")
-    private static StackTraceElement frameOf(Effect frame) {
+    private static StackTraceElement frameOf(Object slot) {
+        if (!(slot instanceof Effect frame)) {
+            return step("map", (Function<?, ?>) slot); // a map step's frame is its function
+        }
         return switch (frame.tag) {
             case Node.FLAT_MAP -> step("flatMap", ((Node.FlatMap) frame).f);
             case Node.MAP -> step("map", ((Node.Map) frame).f);

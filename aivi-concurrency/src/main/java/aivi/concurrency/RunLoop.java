@@ -27,6 +27,17 @@ final class RunLoop {
     // built (Bind, MapValue). A FlatMap directly over a primitive step (Op: a channel operation) runs the step and
     // applies its function without a frame too. The continuation stack is allocated on the first push, so a nested
     // run of a single step (an await of a value, a one-step finalizer) allocates none.
+    // Two shapes run in tight inner loops that skip the dispatch but not the cancellation check: a run of fused
+    // Bind steps (a recursive loop) and the descent of a chain of maps.
+    //
+    // The continuation stack is chunked. Its first chunk doubles from 16 up to CHUNK slots; past that, each new
+    // chunk holds CHUNK slots and its slot 0 links to the full chunk below it (an Object[], which no frame can be).
+    // Popping that link goes back down and keeps the emptied chunk as a spare for the next push across the
+    // boundary, so a loop that oscillates there allocates nothing. A deep prebuilt chain therefore never copies its
+    // frames and never needs one huge array (which the GC would place as a humongous object). A frame is an
+    // effect node, except that a map step pushes its bare function: the return path applies it without going back
+    // to the node, which for a deep chain is long out of the cache. The unwind path skips both kinds; EffectTrace
+    // reads both, and follows the links.
     //
     // Cancellation is checked before every eval step: one volatile read of Fiber.cancelSignal, and the level scan
     // only when it is set (see Fiber). A cancelled fiber unwinds with Exit.Cancelled, running every finalizer on
@@ -60,7 +71,8 @@ final class RunLoop {
     static Exit<Object, Object> run(Fiber fiber, Effect<?, ?> start) {
         // Allocated on the first push: nested runs of a single step (an await of a value, a finalizer that
         // is one sync) never need a stack.
-        Effect[] stack = NO_FRAMES;
+        Object[] stack = NO_FRAMES;
+        Object[] spare = null; // a chunk given back by the last pop across a chunk boundary, for the next push
         int sp = 0;
         Effect cur = start;
         Object value = null;
@@ -117,36 +129,61 @@ final class RunLoop {
                                 }
                             } else {
                                 if (sp == stack.length) {
-                                    stack = grow(stack);
+                                    if (stack.length < CHUNK) {
+                                        stack = grow(stack);
+                                    } else {
+                                        stack = chain(stack, spare);
+                                        spare = null;
+                                        sp = 1;
+                                    }
                                 }
                                 stack[sp++] = cur;
                                 cur = inner;
                             }
                         }
                         case Node.MAP -> {
-                            Node.Map m = (Node.Map) cur;
-                            Effect inner = m.inner;
-                            if (inner.tag == Node.SUCCEED) {
-                                // Fast path, as for FLAT_MAP: map the value without a frame.
-                                cur = null;
-                                try {
-                                    value = m.f.apply(((Node.Succeed) inner).value);
-                                } catch (Throwable t) {
-                                    exit = classify(fiber, t);
+                            // A chain of maps descends here without going back through the dispatch; each step
+                            // checks cancellation as the eval loop would.
+                            for (;;) {
+                                Node.Map m = (Node.Map) cur;
+                                Effect inner = m.inner;
+                                if (inner.tag == Node.SUCCEED) {
+                                    // Fast path, as for FLAT_MAP: map the value without a frame.
+                                    cur = null;
+                                    try {
+                                        value = m.f.apply(((Node.Succeed) inner).value);
+                                    } catch (Throwable t) {
+                                        exit = classify(fiber, t);
+                                    }
+                                    break;
                                 }
-                            } else {
                                 if (sp == stack.length) {
-                                    stack = grow(stack);
+                                    if (stack.length < CHUNK) {
+                                        stack = grow(stack);
+                                    } else {
+                                        stack = chain(stack, spare);
+                                        spare = null;
+                                        sp = 1;
+                                    }
                                 }
-                                stack[sp++] = cur;
+                                // A map frame is its bare function (see the overview): the return path applies
+                                // it without reading the node again.
+                                stack[sp++] = m.f;
                                 cur = inner;
+                                if (inner.tag != Node.MAP || fiber.cancelSignal) {
+                                    break;
+                                }
                             }
                         }
                         case Node.BIND -> {
                             // succeed(x).flatMap(f) fused: the same as the FLAT_MAP fast path over a value.
-                            Node.Bind b = (Node.Bind) cur;
+                            // A loop of such steps stays here, each step checking cancellation as the eval loop
+                            // would, without going back through the dispatch.
                             try {
-                                cur = nonNull((Effect) b.f.apply(b.value), "Effect.flatMap: the function returned null");
+                                do {
+                                    Node.Bind b = (Node.Bind) cur;
+                                    cur = nonNull((Effect) b.f.apply(b.value), "Effect.flatMap: the function returned null");
+                                } while (cur.tag == Node.BIND && !fiber.cancelSignal);
                             } catch (Throwable t) {
                                 cur = null;
                                 exit = classify(fiber, t);
@@ -204,7 +241,13 @@ final class RunLoop {
                         }
                         case Node.FOLD, Node.ENSURING, Node.CAPTURE_EXIT -> {
                             if (sp == stack.length) {
-                                stack = grow(stack);
+                                if (stack.length < CHUNK) {
+                                    stack = grow(stack);
+                                } else {
+                                    stack = chain(stack, spare);
+                                    spare = null;
+                                    sp = 1;
+                                }
                             }
                             stack[sp++] = cur;
                             cur = switch (cur.tag) {
@@ -215,7 +258,13 @@ final class RunLoop {
                         }
                         case Node.MASK -> {
                             if (sp == stack.length) {
-                                stack = grow(stack);
+                                if (stack.length < CHUNK) {
+                                    stack = grow(stack);
+                                } else {
+                                    stack = chain(stack, spare);
+                                    spare = null;
+                                    sp = 1;
+                                }
                             }
                             fiber.pushMask();
                             stack[sp++] = Node.PopMask.INSTANCE;
@@ -279,20 +328,29 @@ final class RunLoop {
                             }
                             return new Exit.Success<>(value);
                         }
-                        Effect frame = stack[--sp];
+                        Object top = stack[--sp];
                         stack[sp] = null;
+                        if (!(top instanceof Effect frame)) {
+                            if (top.getClass() == Object[].class) {
+                                // the link at the bottom of a chunk: go back to the full chunk below it
+                                spare = stack;
+                                stack = (Object[]) top;
+                                sp = stack.length;
+                            } else {
+                                try {
+                                    value = ((Function) top).apply(value);
+                                } catch (Throwable t) {
+                                    exit = classify(fiber, t);
+                                    break;
+                                }
+                            }
+                            continue;
+                        }
                         switch (frame.tag) {
                             case Node.FLAT_MAP -> {
                                 try {
                                     cur = nonNull((Effect) ((Node.FlatMap) frame).f.apply(value),
                                             "Effect.flatMap: the function returned null");
-                                } catch (Throwable t) {
-                                    exit = classify(fiber, t);
-                                }
-                            }
-                            case Node.MAP -> {
-                                try {
-                                    value = ((Node.Map) frame).f.apply(value);
                                 } catch (Throwable t) {
                                     exit = classify(fiber, t);
                                 }
@@ -339,10 +397,18 @@ final class RunLoop {
                         }
                         return exit;
                     }
-                    Effect frame = stack[--sp];
+                    Object top = stack[--sp];
                     stack[sp] = null;
+                    if (!(top instanceof Effect frame)) {
+                        if (top.getClass() == Object[].class) {
+                            spare = stack;
+                            stack = (Object[]) top;
+                            sp = stack.length;
+                        }
+                        continue; // a map function: skipped
+                    }
                     switch (frame.tag) {
-                        case Node.FLAT_MAP, Node.MAP -> {
+                        case Node.FLAT_MAP -> {
                         }
                         case Node.FOLD -> {
                             Node.Fold f = (Node.Fold) frame;
@@ -456,13 +522,27 @@ final class RunLoop {
                 || t.getCause() instanceof ClosedByInterruptException));
     }
 
-    @SuppressWarnings("rawtypes")
-    private static final Effect[] NO_FRAMES = new Effect[0];
+    private static final Object[] NO_FRAMES = new Object[0];
 
-    /** Doubles the continuation stack (or allocates the first 16 frames). */
-    @SuppressWarnings("rawtypes")
-    private static Effect[] grow(Effect[] stack) {
+    /**
+     * The size of a chunk of the continuation stack. The first chunk doubles from 16 up to this; deeper frames go
+     * in further chunks of this size, each linked to the one below by its slot 0.
+     */
+    static final int CHUNK = 1024;
+
+    /** Doubles the continuation stack's first chunk (or allocates its first 16 frames). */
+    private static Object[] grow(Object[] stack) {
         return Arrays.copyOf(stack, Math.max(16, stack.length << 1));
+    }
+
+    /**
+     * A new chunk above the full chunk {@code full}: {@code spare} if there is one (it is empty: every pop
+     * clears its slot), else a fresh one; its slot 0 links to {@code full}, so the caller continues at sp 1.
+     */
+    private static Object[] chain(Object[] full, Object[] spare) {
+        Object[] next = spare != null ? spare : new Object[CHUNK];
+        next[0] = full;
+        return next;
     }
 
     @SuppressWarnings("rawtypes")

@@ -85,4 +85,29 @@ class CancellationLatencyTest {
         assertThat(exit).isEqualTo(Exit.failure("timeout"));
         assertThat(took).isLessThan(BOUND);
     }
+
+    /**
+     * A fiber spinning in a pure loop of fused {@code succeed(x).flatMap(...)} steps (the run loop takes those
+     * in a tight inner loop) is cancelled: the loop checks the signal on every step, so the cancel ends it.
+     */
+    @Test
+    void aPureFlatMapLoopThatNeverParksIsCancelled() throws InterruptedException {
+        CountDownLatch spinning = new CountDownLatch(1);
+        Exit<String, Exit<String, Integer>> exit = Concurrency.<String, Integer>spawn(spin(0, spinning))
+                .flatMap(task -> Effect.<String, Unit>attempt(() -> {
+                    spinning.await();
+                    return Unit.UNIT;
+                }, e -> "interrupted").flatMap(u -> task.<String>cancel()).flatMap(u -> task.<String>await()))
+                .run();
+        assertThat(exit).isEqualTo(Exit.success(Exit.cancelled()));
+    }
+
+    private static Effect<String, Integer> spin(int n, CountDownLatch spinning) {
+        return Effect.<String, Integer>succeed(n).flatMap(x -> {
+            if (x == 10_000) {
+                spinning.countDown();
+            }
+            return spin(x + 1, spinning);
+        });
+    }
 }

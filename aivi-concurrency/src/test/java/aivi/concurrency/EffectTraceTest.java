@@ -77,6 +77,21 @@ class EffectTraceTest {
     }
 
     @Test
+    void theTraceOfADefectUnderAStackOfSeveralChunksFollowsTheLinksDown() {
+        // CHUNK + 3 map steps: the first chunk is full and the second holds its link and two frames, so all but
+        // two of the pending steps are in the chunk below the top one
+        Effect<String, Integer> chain = Effect.<String, Integer>sync(() -> 0).map(EffectTraceTest::divide);
+        for (int i = 0; i < RunLoop.CHUNK + 2; i++) {
+            chain = chain.map(x -> x + 1);
+        }
+        Throwable cause = defectOf(chain.run());
+        List<String> frames = frames(traceOf(cause));
+        assertThat(frames).hasSize(64); // capped
+        assertThat(frames.subList(0, 63)).containsOnly("aivi.concurrency.EffectTraceTest.map(EffectTraceTest.java)");
+        assertThat(frames.getLast()).startsWith("aivi.concurrency.Fiber.run(aivi-fiber-");
+    }
+
+    @Test
     void anExceptionWithoutSuppressionIsLeftAlone() {
         RuntimeException plain = new RuntimeException("no suppression", null, false, false) {
         };

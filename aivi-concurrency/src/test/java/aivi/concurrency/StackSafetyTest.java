@@ -151,4 +151,68 @@ class StackSafetyTest {
         }
         assertThat(chain.catchAll(e -> Effect.succeed(e.length())).run()).isEqualTo(Exit.success(4));
     }
+
+    // The continuation stack is chunked (RunLoop.CHUNK slots a chunk, the first chunk doubling up to that, and
+    // slot 0 of each further chunk linking down): the depths around each boundary, both ways across it.
+
+    @Test
+    void chainsEndingAtEveryDepthAroundTheChunkBoundariesRunAndRerun() {
+        int c = RunLoop.CHUNK;
+        for (int depth : new int[] {c - 2, c - 1, c, c + 1, c + 2, 2 * c - 2, 2 * c - 1, 2 * c, 2 * c + 1, 3 * c}) {
+            Effect<String, Integer> maps = Effect.sync(() -> 0);
+            Effect<String, Integer> flatMaps = Effect.sync(() -> 0);
+            for (int i = 0; i < depth; i++) {
+                maps = maps.map(x -> x + 1);
+                flatMaps = flatMaps.flatMap(x -> Effect.sync(() -> x + 1));
+            }
+            assertThat(maps.run()).as("maps, depth %d", depth).isEqualTo(Exit.success(depth));
+            assertThat(maps.run()).as("maps again, depth %d", depth).isEqualTo(Exit.success(depth));
+            assertThat(flatMaps.run()).as("flatMaps, depth %d", depth).isEqualTo(Exit.success(depth));
+        }
+    }
+
+    @Test
+    void aFailureUnderThreeChunksRunsEveryFinalizerInnermostFirstAndIsCaughtOnTop() {
+        int depth = 3 * RunLoop.CHUNK + 7;
+        java.util.List<Integer> ran = new java.util.ArrayList<>();
+        Effect<String, Integer> chain = Effect.fail("bottom");
+        for (int i = 0; i < depth; i++) {
+            int level = i;
+            chain = chain.map(x -> x + 1);
+            if (i % 100 == 0) {
+                chain = chain.ensuring(Effect.sync(() -> ran.add(level)));
+            }
+        }
+        Exit<String, Integer> exit = chain.<String>catchAll(e -> Effect.succeed(e.length())).run();
+        assertThat(exit).isEqualTo(Exit.success("bottom".length()));
+        java.util.List<Integer> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < depth; i += 100) {
+            expected.add(i);
+        }
+        assertThat(ran).isEqualTo(expected);
+    }
+
+    @Test
+    void aLoopThatCrossesAChunkBoundaryTwiceOnEveryStepRuns() {
+        // CHUNK - 1 map frames below a loop whose every step pushes a flatMap frame (the first chunk's last slot)
+        // and a map frame (a second chunk), then pops both: each step links a chunk on and off again
+        int steps = 20_000;
+        AtomicInteger ran = new AtomicInteger();
+        Effect<String, Integer> tower = crossingLoop(steps, ran);
+        for (int i = 0; i < RunLoop.CHUNK - 1; i++) {
+            tower = tower.map(x -> x + 1);
+        }
+        assertThat(tower.run()).isEqualTo(Exit.success(RunLoop.CHUNK - 1));
+        assertThat(ran).hasValue(steps);
+    }
+
+    private static Effect<String, Integer> crossingLoop(int n, AtomicInteger ran) {
+        if (n == 0) {
+            return Effect.succeed(0);
+        }
+        return Effect.<String, Integer>sync(() -> {
+            ran.incrementAndGet();
+            return n;
+        }).map(x -> x - 1).flatMap(x -> crossingLoop(x, ran));
+    }
 }
