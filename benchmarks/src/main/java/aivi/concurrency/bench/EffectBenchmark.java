@@ -36,7 +36,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       does.</li>
  *   <li>{@code effect_flatMapLeftNested}: a prebuilt left-nested chain {@code
  *       succeed(0).flatMap(f).flatMap(f)...}: the run loop pushes a million frames, then pops them.</li>
- *   <li>{@code effect_mapDeep}: a prebuilt million-deep {@code map} chain.</li>
+ *   <li>{@code effect_mapDeep}: a prebuilt million-deep {@code map} chain (run only: the chain is built once,
+ *       in the setup).</li>
+ *   <li>{@code effect_mapDeepBuildAndRun}: the same chain built and then run, per invocation.</li>
+ *   <li>{@code jdk_thenApplyDeep} (baseline for the two above): a million {@code thenApply} steps stacked on an
+ *       incomplete future, which is then completed: the JDK's deep pending chain, built and run.</li>
  *   <li>{@code effect_genAwait}: {@code Effect.gen} with a million {@code d.await(succeed(i))} in a Java
  *       loop.</li>
  * </ul>
@@ -87,6 +91,8 @@ public class EffectBenchmark {
         check(rt.run(genAwait), (long) STEPS * (STEPS - 1) / 2);
         check(Exit.success(thenCompose()), STEPS);
         check(Exit.success(plainLoop()), STEPS);
+        check(Exit.success(thenApplyDeep()), STEPS);
+        check(rt.run(mapChain()), STEPS);
     }
 
     @TearDown(Level.Trial)
@@ -113,6 +119,26 @@ public class EffectBenchmark {
             f = f.thenCompose(x -> CompletableFuture.completedFuture(x + 1));
         }
         return f.join();
+    }
+
+    private Integer thenApplyDeep() {
+        CompletableFuture<Integer> root = new CompletableFuture<>();
+        CompletableFuture<Integer> f = root;
+        Function<Integer, Integer> g = increment;
+        for (int i = 0; i < STEPS; i++) {
+            f = f.thenApply(g);
+        }
+        root.complete(0);
+        return f.join();
+    }
+
+    private Effect<String, Integer> mapChain() {
+        Function<Integer, Integer> g = increment;
+        Effect<String, Integer> maps = Effect.sync(() -> 0);
+        for (int i = 0; i < STEPS; i++) {
+            maps = maps.map(g);
+        }
+        return maps;
     }
 
     private Integer plainLoop() {
@@ -158,5 +184,17 @@ public class EffectBenchmark {
     @OperationsPerInvocation(STEPS)
     public Exit<String, Long> effect_genAwait() {
         return rt.run(genAwait);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(STEPS)
+    public Exit<String, Integer> effect_mapDeepBuildAndRun() {
+        return rt.run(mapChain());
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(STEPS)
+    public Integer jdk_thenApplyDeep() {
+        return thenApplyDeep();
     }
 }
