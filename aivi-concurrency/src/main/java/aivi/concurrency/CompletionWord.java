@@ -46,10 +46,13 @@ abstract class CompletionWord extends SpinLock {
         volatile Thread thread;
         /** Rewritten only by {@link #unlinkAbandoned} to skip abandoned nodes. */
         volatile Waiter next;
+        /** The waiting fiber, credited before its unpark, on a TestRuntime only; otherwise {@code null}. */
+        final Fiber fiber;
 
-        Waiter(Thread thread, Waiter next) {
+        Waiter(Thread thread, Waiter next, Fiber fiber) {
             this.thread = thread;
             this.next = next;
+            this.fiber = fiber;
         }
     }
 
@@ -66,6 +69,10 @@ abstract class CompletionWord extends SpinLock {
         for (Waiter w = (Waiter) s; w != null; w = w.next) {
             Thread t = w.thread;
             if (t != null) {
+                Fiber f = w.fiber;
+                if (f != null) {
+                    f.runtime.idle.credit(f); // after the swap, before the unpark (see IdleTracker, "Wake credits")
+                }
                 LockSupport.unpark(t);
             }
         }
@@ -78,7 +85,15 @@ abstract class CompletionWord extends SpinLock {
 
     /** Waits until this fiber has terminated; the interrupt flag is cleared when this throws. Any thread. */
     void awaitTermination() throws InterruptedException {
-        if (await(true)) {
+        awaitTermination(null);
+    }
+
+    /**
+     * {@link #awaitTermination()} by the fiber {@code self}, which the completer credits before it unparks
+     * it (a TestRuntime's fiber in a library wait; {@code null} otherwise).
+     */
+    void awaitTermination(Fiber self) throws InterruptedException {
+        if (await(true, self)) {
             throw new InterruptedException();
         }
     }
@@ -89,14 +104,19 @@ abstract class CompletionWord extends SpinLock {
      * because a fiber re-derives its cancellation from its levels (see the class comment).
      */
     boolean awaitTerminationUninterruptibly() {
-        return await(false);
+        return await(false, null);
+    }
+
+    /** {@link #awaitTerminationUninterruptibly()} by the fiber {@code self}; see {@link #awaitTermination(Fiber)}. */
+    boolean awaitTerminationUninterruptibly(Fiber self) {
+        return await(false, self);
     }
 
     /**
      * Parks until {@link #waiters} reads {@link #TERMINATED}. Returns whether an interrupt was seen (and
      * cleared); if {@code interruptible}, returns at the first one, abandoning the wait.
      */
-    private boolean await(boolean interruptible) {
+    private boolean await(boolean interruptible, Fiber self) {
         Object s = waiters;
         if (s == TERMINATED) {
             return false;
@@ -107,7 +127,7 @@ abstract class CompletionWord extends SpinLock {
         Thread me = Thread.currentThread();
         Waiter node;
         for (;;) {
-            node = new Waiter(me, (Waiter) s);
+            node = new Waiter(me, (Waiter) s, self);
             // CAS on the word the completer swaps: either we are in the stack it takes, or we see TERMINATED.
             Object witness = WAITERS.compareAndExchange(this, s, node);
             if (witness == s) {
@@ -121,15 +141,22 @@ abstract class CompletionWord extends SpinLock {
         boolean interrupted = false;
         for (;;) {
             LockSupport.park(this);
-            if (waiters == TERMINATED) {
-                return interrupted;
-            }
-            if (Thread.interrupted()) { // park returns at once while the flag is set: clear it
-                interrupted = true;
-                if (interruptible) {
-                    node.thread = null; // given up: the completer need not unpark us
-                    unlinkAbandoned();
-                    return true;
+            for (;;) {
+                if (waiters == TERMINATED) {
+                    return interrupted;
+                }
+                if (Thread.interrupted()) { // park returns at once while the flag is set: clear it
+                    interrupted = true;
+                    if (interruptible) {
+                        node.thread = null; // given up: the completer need not unpark us
+                        unlinkAbandoned();
+                        return true; // a credit that came with the interrupt goes with us (the caller's wait)
+                    }
+                }
+                // About to park again: a credit (TestRuntime) must not keep us busy; if there was one, re-check
+                // first, since the wake-up it announced may not have arrived yet.
+                if (self == null || !self.dropWakeCredits()) {
+                    break;
                 }
             }
         }

@@ -94,12 +94,14 @@ final class Fiber extends CompletionWord implements Runnable {
 
     private static final VarHandle WAIT_KIND;
     private static final VarHandle WAIT_SINCE;
+    private static final VarHandle WAKE_CREDITS;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             WAIT_KIND = l.findVarHandle(Fiber.class, "waitKind", FiberDump.Activity.class);
             WAIT_SINCE = l.findVarHandle(Fiber.class, "waitSince", long.class);
+            WAKE_CREDITS = l.findVarHandle(Fiber.class, "wakeCredits", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -196,6 +198,13 @@ final class Fiber extends CompletionWord implements Runnable {
     /** System.nanoTime() at the start of the wait, or 0 until a dump first sees it (see enterWait). */
     @SuppressWarnings("unused") // accessed through WAIT_SINCE
     private long waitSince;
+
+    /**
+     * On a TestRuntime only: wake-ups sent to this fiber that count it busy until it has taken them (see
+     * IdleTracker, "Wake credits"); -1 once the fiber has ended. Updated only through {@link #WAKE_CREDITS}.
+     */
+    @SuppressWarnings("unused") // accessed through WAKE_CREDITS
+    private volatile int wakeCredits;
 
     /** The branches of {@code par}/{@code race} running on other fibers, innermost first; for dumps. */
     private volatile Branches branches;
@@ -592,6 +601,10 @@ final class Fiber extends CompletionWord implements Runnable {
             }
             Thread t = thread;
             if (t != null && t != Thread.currentThread()) {
+                IdleTracker idle = runtime.idle;
+                if (idle != null) {
+                    idle.credit(this); // after cancelSignal, before the wake-up (see IdleTracker, "Wake credits")
+                }
                 t.interrupt();
             }
         } finally {
@@ -698,6 +711,10 @@ final class Fiber extends CompletionWord implements Runnable {
      */
     boolean enterWait(FiberDump.Activity kind, Object on) {
         if (WAIT_KIND.getOpaque(this) != null) {
+            IdleTracker idle = runtime.idle;
+            if (idle != null) {
+                idle.dropCredits(this); // about to wait inside the outer wait: a credit must not keep it busy
+            }
             return false;
         }
         waitOn = on;
@@ -705,7 +722,7 @@ final class Fiber extends CompletionWord implements Runnable {
         WAIT_KIND.setRelease(this, kind); // publishes waitOn and waitSince to readers that see the kind
         IdleTracker idle = runtime.idle;
         if (idle != null) {
-            idle.participantWaits();
+            idle.participantWaits(this);
         }
         return true;
     }
@@ -717,7 +734,7 @@ final class Fiber extends CompletionWord implements Runnable {
         }
         IdleTracker idle = runtime.idle;
         if (idle != null) {
-            idle.participantRuns(); // busy again before the record is cleared: never idle in between
+            idle.participantRuns(this); // busy again before the record is cleared: never idle in between
         }
         WAIT_KIND.setRelease(this, null);
         waitOn = null;
@@ -727,6 +744,49 @@ final class Fiber extends CompletionWord implements Runnable {
     private static boolean stampsOnEntry(FiberDump.Activity kind) {
         return kind == FiberDump.Activity.SLEEP || kind == FiberDump.Activity.SCOPE
                 || kind == FiberDump.Activity.FUTURE;
+    }
+
+    // Wake credits (TestRuntime only; see IdleTracker, "Wake credits"). A waker adds one before it wakes this
+    // fiber; the fiber takes them all when it enters or leaves a wait, gives them back before it parks again
+    // inside one (dropWakeCredits, then re-checks), and they go with it when it ends (-1: no more credits).
+
+    /** Adds a credit unless the fiber has ended; returns whether it did. Any thread. */
+    boolean addWakeCredit() {
+        int c = (int) WAKE_CREDITS.getVolatile(this);
+        for (;;) {
+            if (c < 0) {
+                return false;
+            }
+            int witness = (int) WAKE_CREDITS.compareAndExchange(this, c, c + 1);
+            if (witness == c) {
+                return true;
+            }
+            c = witness;
+        }
+    }
+
+    /** Takes every credit (the fiber runs, so it has not ended). Fiber thread only. */
+    int takeWakeCredits() {
+        return (int) WAKE_CREDITS.getVolatile(this) == 0 ? 0 : (int) WAKE_CREDITS.getAndSet(this, 0);
+    }
+
+    /** Takes the credits for good: the fiber has ended. Returns how many there were. */
+    int endWakeCredits() {
+        return Math.max(0, (int) WAKE_CREDITS.getAndSet(this, -1));
+    }
+
+    /**
+     * About to park again inside a wait: gives back this fiber's credits; returns whether it had any (then
+     * the caller re-checks what it waits for first). Fiber thread only.
+     */
+    boolean dropWakeCredits() {
+        IdleTracker idle = runtime.idle;
+        return idle != null && idle.dropCredits(this);
+    }
+
+    /** This fiber as the one a join's wake-up credits, on a TestRuntime; {@code null} elsewhere. */
+    private Fiber creditTarget() {
+        return runtime.idle != null ? this : null;
     }
 
     /** What this fiber waits on now, or {@code null} while it runs (acquire load). Any thread. */
@@ -756,7 +816,11 @@ final class Fiber extends CompletionWord implements Runnable {
                 try {
                     return Exit.success(op.call());
                 } catch (InterruptedException e) {
-                    // the flag is now clear: loop to tell a cancellation from a stray interrupt
+                    // the flag is now clear: loop to tell a cancellation from a stray interrupt. A stray one gives
+                    // back its credit; op re-checks what it waits for before it parks again
+                    if (!effectivelyCancelled()) {
+                        dropWakeCredits();
+                    }
                 }
             }
         } finally {
@@ -780,6 +844,9 @@ final class Fiber extends CompletionWord implements Runnable {
                 }
                 if (clock.nanoTime() - deadline >= 0) {
                     return true;
+                }
+                if (dropWakeCredits()) {
+                    continue; // re-check: the wake-up a credit announced may not have arrived yet
                 }
                 clock.parkUntil(blocker, deadline);
                 Thread.interrupted(); // a wake-up only
@@ -808,10 +875,14 @@ final class Fiber extends CompletionWord implements Runnable {
                     return false;
                 }
                 try {
-                    target.awaitTermination();
+                    target.awaitTermination(creditTarget());
                     return true;
                 } catch (InterruptedException e) {
-                    // the flag is now clear; a stray interrupt (not a cancellation of ours) just retries
+                    // the flag is now clear; a stray interrupt (not a cancellation of ours) just retries, and
+                    // gives back its credit (the loop re-checks before it parks)
+                    if (!effectivelyCancelled()) {
+                        dropWakeCredits();
+                    }
                 }
             }
         } finally {
@@ -829,7 +900,7 @@ final class Fiber extends CompletionWord implements Runnable {
         }
         boolean outermost = enterWait(FiberDump.Activity.JOIN, target);
         try {
-            target.awaitTerminationUninterruptibly();
+            target.awaitTerminationUninterruptibly(creditTarget());
         } finally {
             exitWait(outermost);
         }

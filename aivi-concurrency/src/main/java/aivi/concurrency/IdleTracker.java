@@ -28,6 +28,7 @@ import java.util.concurrent.locks.LockSupport;
 //   (I2) a woken participant is not parked any more: the JDK moves a parked virtual thread to a runnable
 //        state inside unpark() itself, so Thread.getState() no longer reads WAITING; a participant that
 //        was not parked yet keeps the permit and does not park.
+// (I2 fails for a short window, race (e) below; wake credits close it for the wake-ups that end a wait.)
 // Hence, if the busy count is zero, every participant's thread reads WAITING, and the word has not changed
 // between two such observations, then nobody can run: every participant waits for something that only
 // another participant, or time, could bring. That is the only moment at which the driver moves the clock.
@@ -63,10 +64,42 @@ import java.util.concurrent.locks.LockSupport;
 // advance wakes it, so it reads as runnable until it has fired its timers (a cancel interrupts the fiber,
 // which then reads as runnable, I2) and parked again. (c) A participant between declaring its wait and
 // parking: it reads RUNNABLE, so verification fails and is retried. (d) A fiber started while the driver
-// verifies: the spawner was busy, and the start bumps the epoch. (e) The one window we cannot observe: a
-// virtual thread unparked while it is still yielding to park is briefly recorded PARKED (with its permit
-// set) before its carrier resubmits it; the yield and second check in step 2 cover it unless that carrier
-// stays descheduled by the OS at exactly that instruction for the whole verification.
+// verifies: the spawner was busy, and the start bumps the epoch. (e) The window the state cannot show: a
+// virtual thread unparked while it is still yielding to park (state PARKING) only gets its permit set; its
+// carrier then records it PARKED, reads the permit and resubmits it (VirtualThread.afterYield). Between
+// those two steps it reads WAITING although it is already woken, and if the OS deschedules that carrier
+// there, the window lasts as long as the OS likes: longer than any verification. (A thread parked while
+// pinned reads WAITING until its carrier thread has woken, the same window.) It is closed by wake credits,
+// below, for the wake-ups that end a wait; the yield and second check in step 2 remain for the rest.
+//
+// The interleaving that fits the early moves of time seen in RandomProgramsTest (3-4 runs in 14 once a commit
+// shifted the timing; seed 18000397: time ended at 5000 ms, the root's timeout, instead of 8 ms):
+//   K (a race's branch) closes its scope: cancels its child C, enterWait(SCOPE) (busy 2 -> 1), parks in
+//       allEnded.awaitUninterruptibly(): state PARKING, yielding;
+//   C, woken by the cancel, ends: childEnded signals allEnded and unlocks, which unparks K: K is PARKING,
+//       so only its permit is set; C terminates and calls participantEnded (busy 1 -> 0), waking the driver;
+//   K's carrier sets K PARKED and is descheduled before it reads the permit;
+//   the driver verifies: every fiber (K in SCOPE, the root R joining K) reads WAITING, the word is unchanged
+//       across the yield, the earliest deadline is the root's timeout: it advances the clock to 5000 ms;
+//   K's carrier runs again, resubmits K, and the run ends, at 5000 ms.
+// Nothing in the word said K was woken: the busy count relied on K's state alone (I2).
+//
+// Wake credits. A waker whose wake-up ends the wakee's wait counts the wakee busy itself, before it wakes
+// it: credit(f) adds one busy (and an epoch) and one credit to f.wakeCredits; then the waker interrupts or
+// unparks. So the word is non-zero from before the wake-up until the wakee takes the credit, which it does
+// only while it runs: in exitWait (the credit becomes its own busy count, in one add), in enterWait (the
+// count drops with it), before it parks again inside a wait (dropCredits; the wake-up was not for it), and
+// when it ends (participantEnded; -1 in wakeCredits refuses later credits, whose add is undone). Credited
+// wake-ups: a cancel's interrupt (Fiber.cancelRegion), a fiber's termination to its fiber joiners
+// (CompletionWord.terminate), and the last child of a closing scope to the scope's owner
+// (ScopeImpl.childEnded). Each waker publishes what the wake-up is about (the cancelled level, TERMINATED,
+// the scope's count) before the credit, and a wakee that drops a credit re-checks what it waits for before
+// it parks: so it never parks on a credit whose wake-up it has not seen, and never keeps a credit while it
+// parks for good (which would stop time). The waker is busy while it credits (I1), so the count never
+// touches zero in between. Not credited, and left to the state check: channel, select and permit hand-offs,
+// a scope's joinAll waiters, lock hand-offs inside a wait, and the timer thread (a woken timer thread only
+// fires timers that are due, and the driver never advances while a timer is due: step 2). TestClock's own
+// lock spins, so its sleepers never park for it inside their waits.
 //
 // What users must not do: wake a fiber of a TestRuntime from outside the runtime (a platform thread calling
 // trySend, a future completed by real I/O) while expecting time to stand still; such wake-ups are invisible
@@ -116,7 +149,7 @@ final class IdleTracker {
 
     void participantEnded(Fiber f) {
         fibers.remove(f);
-        busyDown();
+        busyDown(1 + f.endWakeCredits()); // and the credits nobody used: a credit after this is undone (credit)
     }
 
     void timerStarted(Thread t) {
@@ -131,19 +164,81 @@ final class IdleTracker {
         busyDown();
     }
 
-    void participantWaits() {
+    /** The timer thread is about to park (no fiber: nobody credits it, see the overview). */
+    void timerWaits() {
         busyDown();
     }
 
-    void participantRuns() {
+    /** The timer thread returned from its park. */
+    void timerRuns() {
         word.addAndGet(EPOCH + 1);
     }
 
+    /** {@code f} enters a library wait (its outermost one): it stops counting busy, with its credits. */
+    void participantWaits(Fiber f) {
+        busyDown(1 + f.takeWakeCredits());
+    }
+
+    /**
+     * {@code f} leaves its library wait: busy again. Its credits, if any, already count it busy, so the first
+     * is turned into the fiber's own count and the rest dropped, in one add: the count never touches zero here.
+     */
+    void participantRuns(Fiber f) {
+        java.util.function.Consumer<Fiber> hook = beforeRuns;
+        if (hook != null) {
+            hook.accept(f);
+        }
+        int n = f.takeWakeCredits();
+        word.addAndGet(EPOCH + 1 - n);
+    }
+
+    /**
+     * Counts {@code f} busy on behalf of a wake-up about to be sent to it (a cancel's interrupt, a join's
+     * unpark, a scope's last child ending): called by the waker after it has published what the wake-up is
+     * about (the cancelled level, TERMINATED, the scope's count) and before the interrupt or unpark. Any
+     * thread. A fiber that has ended takes no credit (the add is undone).
+     */
+    void credit(Fiber f) {
+        word.addAndGet(EPOCH + 1); // first: the count stays above zero while the fiber's credits change
+        if (!f.addWakeCredit()) {
+            busyDown();
+        }
+    }
+
+    /**
+     * {@code f}, still inside a wait, is about to park again (the wake-up was not the one it waits for): it
+     * gives back its credits. Returns whether it had any; the caller must then re-check what it waits for
+     * before it parks, since the wake-up a credit announced may not have been sent yet.
+     */
+    boolean dropCredits(Fiber f) {
+        int n = f.takeWakeCredits();
+        if (n == 0) {
+            return false;
+        }
+        busyDown(n);
+        return true;
+    }
+
     private void busyDown() {
-        if ((int) word.decrementAndGet() == 0) {
+        busyDown(1);
+    }
+
+    private void busyDown(int n) {
+        if ((int) word.addAndGet(-n) == 0) {
             LockSupport.unpark(driver);
         }
     }
+
+    /** The busy count (low half of the word); for tests. */
+    int busy() {
+        return (int) word.get();
+    }
+
+    /**
+     * Tests only: runs on a fiber's thread as it leaves a library wait, before it counts busy again, so a test
+     * can hold a woken fiber in the state the JDK may leave it in briefly after an unpark (see (e) above).
+     */
+    volatile java.util.function.Consumer<Fiber> beforeRuns;
 
     // ------------------------------------------------------------------------------------------------------
     // The driver

@@ -203,6 +203,11 @@ final class ScopeImpl implements Scope {
                 }
             }
             if (running == 0) {
+                if (closed && owner != null && runtime.idle != null) {
+                    // The owner waits in close() for exactly this: count it busy before the signal wakes it (a
+                    // TestRuntime's wake credit, see IdleTracker). Not for a joinAll: its waiter may be any fiber.
+                    runtime.idle.credit(owner);
+                }
                 allEnded.signalAll();
             }
         } finally {

@@ -1,14 +1,14 @@
 package aivi.concurrency;
 
+import aivi.concurrency.internal.SpinLock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link Clock} on virtual time for deterministic tests: every timed wait of the library (sleep, timeouts,
@@ -42,11 +42,19 @@ import java.util.concurrent.locks.ReentrantLock;
 // A sleeper is registered before it parks and deregistered only after its park returned, so a thread parked
 // here is always in the list: TestRuntime's idle detector (IdleTracker) relies on it when it reads the
 // earliest deadline while every participant is parked.
+//
+// The lock is a spin lock (a few instructions are held under it, nothing blocks there), not a
+// ReentrantLock: a sleeper of a TestRuntime takes it inside its library wait, where it does not count busy,
+// and a thread that parked for a ReentrantLock and was handed it by the unlock can read WAITING for a moment
+// after the hand-off (race (e) in IdleTracker); a spinning thread always reads RUNNABLE. awaitSleepers,
+// which needs a real wait, parks outside the lock and is unparked by every change of the list.
 public final class TestClock implements Clock {
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition sleepersChanged = lock.newCondition();
+    private final SpinLock guard = new SpinLock() {
+    };
+    /** Threads in {@link #awaitSleepers}; unparked (outside the lock) whenever the list of sleepers changes. */
+    private final ConcurrentLinkedQueue<Thread> awaiting = new ConcurrentLinkedQueue<>();
     private final List<Sleeper> sleepers = new ArrayList<>();
-    /** Virtual nanoseconds; written under {@link #lock}, read without it. */
+    /** Virtual nanoseconds; written under {@link #guard}, read without it. */
     private volatile long now;
 
     private record Sleeper(Thread thread, long deadline) {
@@ -72,25 +80,34 @@ public final class TestClock implements Clock {
             return;
         }
         Sleeper me = new Sleeper(Thread.currentThread(), deadlineNanos);
-        lock.lock();
+        guard.lock();
         try {
             if (deadlineNanos - now <= 0) {
                 return;
             }
             sleepers.add(me);
-            sleepersChanged.signalAll();
         } finally {
-            lock.unlock();
+            guard.lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
+        sleepersChanged();
         try {
             LockSupport.park(blocker);
         } finally {
-            lock.lock();
+            guard.lock();
             try {
                 sleepers.remove(me);
-                sleepersChanged.signalAll();
             } finally {
-                lock.unlock();
+                guard.lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
+            }
+            sleepersChanged();
+        }
+    }
+
+    /** Wakes the threads in {@link #awaitSleepers} to count again. */
+    private void sleepersChanged() {
+        if (!awaiting.isEmpty()) {
+            for (Thread t : awaiting) {
+                LockSupport.unpark(t);
             }
         }
     }
@@ -112,7 +129,7 @@ public final class TestClock implements Clock {
     /** Moves the time to {@code t} (absolute) or by {@code t} (relative), then wakes the sleepers due. */
     private void moveTo(long t, boolean absolute) {
         List<Thread> wake = new ArrayList<>();
-        lock.lock();
+        guard.lock();
         try {
             t = absolute ? Math.max(t, now) : now + t;
             now = t;
@@ -123,7 +140,7 @@ public final class TestClock implements Clock {
                 }
             }
         } finally {
-            lock.unlock();
+            guard.lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
         for (Thread th : wake) {
             LockSupport.unpark(th);
@@ -140,7 +157,7 @@ public final class TestClock implements Clock {
 
     /** The earliest deadline of a sleeper other than {@code except}, or {@link Long#MAX_VALUE}. */
     long nextDeadlineExcept(Thread except) {
-        lock.lock();
+        guard.lock();
         try {
             long min = Long.MAX_VALUE;
             for (Sleeper s : sleepers) {
@@ -150,7 +167,7 @@ public final class TestClock implements Clock {
             }
             return min;
         } finally {
-            lock.unlock();
+            guard.lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
     }
 
@@ -169,11 +186,11 @@ public final class TestClock implements Clock {
      * @return the count
      */
     public int sleepers() {
-        lock.lock();
+        guard.lock();
         try {
             return sleepers.size();
         } finally {
-            lock.unlock();
+            guard.lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
     }
 
@@ -184,7 +201,7 @@ public final class TestClock implements Clock {
      * @return the next deadline
      */
     public long nextDeadline() {
-        lock.lock();
+        guard.lock();
         try {
             long min = Long.MAX_VALUE;
             for (Sleeper s : sleepers) {
@@ -192,7 +209,7 @@ public final class TestClock implements Clock {
             }
             return min;
         } finally {
-            lock.unlock();
+            guard.lock = 0; // release: a volatile write, which no throw can skip (see SpinLock)
         }
     }
 
@@ -207,18 +224,27 @@ public final class TestClock implements Clock {
      */
     public void awaitSleepers(int count, Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        lock.lock();
+        Thread me = Thread.currentThread();
+        awaiting.add(me); // before the first count: a change after it unparks us, and the permit keeps it
         try {
-            while (sleepers.size() < count) {
+            for (;;) {
+                int n = sleepers();
+                if (n >= count) {
+                    return;
+                }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new TimeoutException("TestClock.awaitSleepers: wanted " + count + " sleepers within "
-                            + timeout + ", had " + sleepers.size());
+                            + timeout + ", had " + n);
                 }
-                sleepersChanged.awaitNanos(left);
+                LockSupport.parkNanos(this, left);
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("TestClock.awaitSleepers: interrupted while waiting for "
+                            + count + " sleepers");
+                }
             }
         } finally {
-            lock.unlock();
+            awaiting.remove(me);
         }
     }
 

@@ -231,7 +231,7 @@ final class Timers extends SpinLock {
             } else {
                 // A library wait for the idle detector: parked, the timer thread does not count as busy.
                 if (tracker != null) {
-                    tracker.participantWaits();
+                    tracker.timerWaits();
                 }
                 if (parkIdle) {
                     LockSupport.park(this);
@@ -244,7 +244,7 @@ final class Timers extends SpinLock {
                     }
                 }
                 if (tracker != null) {
-                    tracker.participantRuns();
+                    tracker.timerRuns();
                 }
                 Thread.interrupted(); // nobody interrupts this thread on purpose; the heap says what to do
             }
