@@ -367,9 +367,11 @@ public final class Concurrency {
         Object what = new SleepOf(nanos); // what a dump shows; allocated once per effect, not per run
         return new Node.Prim<>(fiber -> {
             Clock clock = fiber.runtime.clock();
-            return fiber.sleepUntil(clock, Durations.deadline(clock.nanoTime(), nanos), SLEEP, what)
-                    ? Exit.success(Unit.UNIT)
-                    : RunLoop.cancelled();
+            long deadline = Durations.deadline(clock.nanoTime(), nanos);
+            boolean slept = clock == SystemClock.INSTANCE
+                    ? fiber.sleepOnTimers(deadline, SLEEP, what)
+                    : fiber.sleepUntil(clock, deadline, SLEEP, what);
+            return slept ? Exit.success(Unit.UNIT) : RunLoop.cancelled();
         });
     }
 

@@ -857,6 +857,46 @@ final class Fiber extends CompletionWord implements Runnable {
     }
 
     /**
+     * {@link #sleepUntil} on the system clock, waiting untimed: a timer on the runtime's queue unparks this
+     * thread at {@code deadline}. Returns {@code true} once it fired, {@code false} if cancelled first.
+     * Fiber thread only.
+     */
+    // Why not parkNanos: the JDK cancels a virtual thread's timed park (an interrupt) by removing its entry from
+    // the JDK's own timer queues, and that grows faster than linearly when a million sleepers are cancelled at
+    // once; an untimed park is ended by the interrupt alone, and our queue removes the timer in O(log n)
+    // (Timers.remove). States: the timer is PENDING until the timer thread fires it (and unparks us) or we
+    // cancel it on the way out (it leaves the heap). The loop re-checks both after every wake-up, so a spurious
+    // unpark, a stray interrupt or an unpark that lands before the park (the permit stays set) costs one turn.
+    // The timer fires after the timer thread saw the clock pass the deadline, so a sleep that returns true slept
+    // at least its duration.
+    boolean sleepOnTimers(long deadline, Object blocker, Object what) {
+        Thread me = Thread.currentThread();
+        boolean outermost = enterWait(FiberDump.Activity.SLEEP, what);
+        Timer timer = null;
+        try {
+            if (effectivelyCancelled()) {
+                return false;
+            }
+            timer = runtime.timers.schedule(deadline, () -> LockSupport.unpark(me));
+            for (;;) {
+                if (effectivelyCancelled()) {
+                    return false;
+                }
+                if (timer.fired()) {
+                    return true;
+                }
+                LockSupport.park(blocker);
+                Thread.interrupted(); // a wake-up only: the levels say whether we are cancelled
+            }
+        } finally {
+            if (timer != null) {
+                timer.cancel(); // a no-op once fired; otherwise it leaves the heap
+            }
+            exitWait(outermost);
+        }
+    }
+
+    /**
      * Blocks the calling fiber (this one) until {@code target} has terminated, or until this fiber is
      * effectively cancelled; returns {@code true} if terminated, {@code false} if cancelled. The same as
      * {@link #blockFor} waiting on {@code target}, without allocating a lambda or an exit. Fiber thread only.

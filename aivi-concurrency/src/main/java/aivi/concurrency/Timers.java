@@ -5,8 +5,9 @@ import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The timers of one {@link EffectRuntime} ({@code timeoutWith} arms one per call): a priority queue served by a
- * single virtual thread that parks on the runtime's {@link Clock}.
+ * The timers of one {@link EffectRuntime} ({@code timeoutWith} arms one per call, and {@code sleep} on the system
+ * clock one per sleep): a priority queue served by a single virtual thread that parks on the runtime's
+ * {@link Clock}.
  */
 // The queue lock is the inherited SpinLock: released by a volatile write in every finally, so a stack overflow
 // on a deep fiber cannot leave it held (a ReentrantLock here was, and the timer thread blocked on it for good).
@@ -38,8 +39,8 @@ final class Timers extends SpinLock {
     // the lock, so a timer armed afterwards (a root fiber may still run on a closed runtime) starts a fresh
     // thread.
     //
-    // Actions run on the timer thread and must be short and non-blocking (the library's only action, cancelling a
-    // region, takes a fiber's lock briefly). An action that throws is reported to the runtime's error handler and
+    // Actions run on the timer thread and must be short and non-blocking (the library's two actions: cancelling a
+    // region, which takes a fiber's lock briefly, and unparking a sleeping fiber, see Fiber.sleepOnTimers). An action that throws is reported to the runtime's error handler and
     // does not stop the thread.
     //
     // The user's clock is called only by the timer thread, outside the lock, and guarded: a nanoTime or parkUntil

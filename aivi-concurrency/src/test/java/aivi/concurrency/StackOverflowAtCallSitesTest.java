@@ -58,6 +58,8 @@ class StackOverflowAtCallSitesTest {
                     Concurrency.race(Effect.<String, Integer>succeed(1), Effect.<String, Integer>succeed(2)),
                     Concurrency.raceSuccess(Effect.<String, Integer>fail("x"), Effect.<String, Integer>succeed(2)),
                     Concurrency.timeoutWith(60_000, "t", Effect.<String, Integer>succeed(1)),
+                    // arms a timer on the runtime's queue and parks until the timer thread fires it
+                    Concurrency.<String>sleep(java.time.Duration.ofNanos(1)).as(1),
                     Effect.<String, Integer>succeed(1).ensuring(Effect.unit()),
                     Effect.<String, Integer>succeed(1).uncancellable(),
                     Concurrency.retry(2, Effect.<String, Integer>fail("x")).catchAll(e -> Effect.succeed(1)),
