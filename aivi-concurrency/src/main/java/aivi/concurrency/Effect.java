@@ -52,7 +52,8 @@ import java.util.function.Supplier;
 @CheckReturnValue
 public abstract sealed class Effect<E, A>
         permits Node.Succeed, Node.Fail, Node.Done, Node.Sync, Node.Attempt, Node.Suspend, Node.FlatMap,
-        Node.Map, Node.Fold, Node.Ensuring, Node.CaptureExit, Node.Mask, Node.PopMask, Node.Prim, Node.Gen, Node.Op, Node.Bind, Node.MapValue {
+        Node.Map, Node.Fold, Node.Ensuring, Node.CaptureExit, Node.Mask, Node.PopMask, Node.Prim, Node.Gen, Node.Op, Node.Bind, Node.MapValue,
+        Node.MapChain {
 
     /** The node kind, see {@link Node}. */
     final int tag;
@@ -348,6 +349,9 @@ public abstract sealed class Effect<E, A>
         }
         if (CallSites.ENABLED) {
             CallSites.note(f);
+        }
+        if (tag == Node.MAP || tag == Node.MAP_CHAIN) {
+            return Node.MapChain.append(this, f); // a map of a map: fused into a chain (see Node.MapChain)
         }
         return new Node.Map<>(this, f);
     }

@@ -93,18 +93,21 @@ public final class EffectTrace extends RuntimeException {
             if (fiber == lastFiber && n > 0) {
                 n--;
             }
-            StackTraceElement[] more = Arrays.copyOf(fs, Math.min(MAX_FRAMES, n + sp + 1));
-            // innermost first; sp counts the slots of the top chunk only, so the copy's size is a lower bound
-            // when chunks are linked below it, and MAX_FRAMES caps it either way
-            if (sp > 0 && stack[0] instanceof Object[]) {
-                more = Arrays.copyOf(fs, MAX_FRAMES);
-            }
+            StackTraceElement[] more = Arrays.copyOf(fs, MAX_FRAMES); // trimmed below
+            // innermost first, following the links down the chunks; a chain frame stands for several steps
             Object[] chunk = stack;
             for (int i = sp - 1; i >= 0 && n < more.length - 1; i--) {
                 Object slot = chunk[i];
                 if (slot instanceof Object[] below) {
                     chunk = below;
                     i = below.length; // the loop's i-- makes it the top slot of the chunk below
+                    continue;
+                }
+                if (slot instanceof Node.MapChain c) {
+                    // fused maps, innermost (applied first) first
+                    for (int k = 0; k < c.n && n < more.length - 1; k++) {
+                        more[n++] = step("map", c.segment.fns[k]);
+                    }
                     continue;
                 }
                 StackTraceElement e = frameOf(slot);

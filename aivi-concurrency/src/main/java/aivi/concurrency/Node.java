@@ -9,9 +9,9 @@ import java.util.function.Supplier;
  * immutable tree of nodes; {@link RunLoop} walks it. Each node carries an int {@link Effect#tag} so the run
  * loop dispatches with one {@code switch} instead of a chain of {@code instanceof} checks.
  *
- * <p>Nodes double as continuation frames: {@code FlatMap}, {@code Map}, {@code Fold}, {@code Ensuring},
+ * <p>Nodes double as continuation frames: {@code FlatMap}, {@code MapChain}, {@code Fold}, {@code Ensuring},
  * {@code CaptureExit} and the internal {@code PopMask} are pushed on the run loop's explicit stack while
- * their inner effect runs.
+ * their inner effect runs; a {@code Map} pushes its bare function.
  */
 final class Node {
     private Node() {
@@ -35,6 +35,7 @@ final class Node {
     static final int OP = 15;
     static final int BIND = 16;
     static final int MAP_VALUE = 17;
+    static final int MAP_CHAIN = 18;
 
     static final class Succeed<E, A> extends Effect<E, A> {
         final A value;
@@ -129,6 +130,77 @@ final class Node {
             super(MAP_VALUE);
             this.value = value;
             this.f = f;
+        }
+    }
+
+    /**
+     * A run of {@code map} steps fused at construction: {@code inner}, then {@code fns[0..n)} of {@code segment}
+     * applied in order. Built by {@link Effect#map} on a {@link Map} or a chain, so a deep chain of maps is a
+     * few nodes with arrays of functions instead of one node per step.
+     */
+    static final class MapChain<E, A> extends Effect<E, A> {
+        // Implementation overview (not public documentation).
+        //
+        // A segment holds up to SEGMENT functions; a chain node is a view of its first n. Mapping a chain node c
+        // appends in place when the segment's slot c.n is still free and the mapping thread is the one that
+        // built the segment (Segment.builder, a thread id; Segment.used is written by that thread only): it
+        // writes fns[c.n], bumps used and returns a new view of n + 1. Any other case copies fns[0..c.n) into a
+        // fresh segment first: a second map of the same node (a branch: its slot is taken), another thread
+        // (which could race the builder for the slot), or a full segment (then the new node's inner is c and its
+        // segment starts empty). So no two views ever disagree on a slot they both cover, and a copy costs at
+        // most SEGMENT slots.
+        //
+        // Publication: every slot a view covers was written before that view's constructor ended, and the view
+        // reaches the array through final fields, so any thread that sees the view sees those slots (final field
+        // semantics), however the effect was handed over. Slots past n may change later; no view reads them.
+        static final int SEGMENT = 64;
+
+        static final class Segment {
+            @SuppressWarnings("rawtypes")
+            final Function[] fns = new Function[SEGMENT];
+            final long builder = Thread.currentThread().threadId();
+            /** Slots written; read and written by the builder thread only. */
+            int used;
+        }
+
+        final Effect<E, ?> inner;
+        final Segment segment;
+        final int n;
+
+        private MapChain(Effect<E, ?> inner, Segment segment, int n) {
+            super(MAP_CHAIN);
+            this.inner = inner;
+            this.segment = segment;
+            this.n = n;
+        }
+
+        /** {@code e.map(f)} for {@code e} a {@link Map} or a {@code MapChain}. */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        static <E, B> Effect<E, B> append(Effect<E, ?> e, Function f) {
+            if (e instanceof Map m) {
+                Segment seg = new Segment();
+                seg.fns[0] = m.f;
+                seg.fns[1] = f;
+                seg.used = 2;
+                return new MapChain<>(m.inner, seg, 2);
+            }
+            MapChain<E, ?> c = (MapChain<E, ?>) e;
+            int n = c.n;
+            if (n == SEGMENT) {
+                Segment seg = new Segment();
+                seg.fns[0] = f;
+                seg.used = 1;
+                return new MapChain<>(c, seg, 1);
+            }
+            Segment seg = c.segment;
+            if (seg.builder != Thread.currentThread().threadId() || seg.used != n) {
+                Segment copy = new Segment();
+                System.arraycopy(seg.fns, 0, copy.fns, 0, n);
+                seg = copy;
+            }
+            seg.fns[n] = f;
+            seg.used = n + 1;
+            return new MapChain<>(c.inner, seg, n + 1);
         }
     }
 

@@ -27,6 +27,10 @@ final class RunLoop {
     // built (Bind, MapValue). A FlatMap directly over a primitive step (Op: a channel operation) runs the step and
     // applies its function without a frame too. The continuation stack is allocated on the first push, so a nested
     // run of a single step (an await of a value, a one-step finalizer) allocates none.
+    // A map of a map is fused when it is built (Node.MapChain: up to 64 functions in one node), so a deep chain of
+    // maps is one frame per 64 steps, applied by a loop over an array. A function of a chain that throws leaves the
+    // chain's later functions pending: they are pushed as map frames, so the trace still lists them.
+    //
     // Two shapes run in tight inner loops that skip the dispatch but not the cancellation check: a run of fused
     // Bind steps (a recursive loop) and the descent of a chain of maps.
     //
@@ -173,6 +177,51 @@ final class RunLoop {
                                 if (inner.tag != Node.MAP || fiber.cancelSignal) {
                                     break;
                                 }
+                            }
+                        }
+                        case Node.MAP_CHAIN -> {
+                            // A fused run of maps (Node.MapChain): over a value, apply them all at once; otherwise
+                            // push the node as one frame for all of them.
+                            Node.MapChain c = (Node.MapChain) cur;
+                            Effect inner = c.inner;
+                            if (inner.tag == Node.SUCCEED) {
+                                cur = null;
+                                value = ((Node.Succeed) inner).value;
+                                int i = 0;
+                                Function[] fns = c.segment.fns;
+                                try {
+                                    for (int n = c.n; i < n; i++) {
+                                        value = fns[i].apply(value);
+                                    }
+                                } catch (Throwable t) {
+                                    exit = classify(fiber, t);
+                                    // the maps after the one that threw are still pending: put them on the stack
+                                    // as map frames, for the trace (the unwind skips them)
+                                    for (int j = c.n - 1; j > i; j--) {
+                                        if (sp == stack.length) {
+                                            if (stack.length < CHUNK) {
+                                                stack = grow(stack);
+                                            } else {
+                                                stack = chain(stack, spare);
+                                                spare = null;
+                                                sp = 1;
+                                            }
+                                        }
+                                        stack[sp++] = fns[j];
+                                    }
+                                }
+                            } else {
+                                if (sp == stack.length) {
+                                    if (stack.length < CHUNK) {
+                                        stack = grow(stack);
+                                    } else {
+                                        stack = chain(stack, spare);
+                                        spare = null;
+                                        sp = 1;
+                                    }
+                                }
+                                stack[sp++] = c;
+                                cur = inner;
                             }
                         }
                         case Node.BIND -> {
@@ -355,6 +404,32 @@ final class RunLoop {
                                     exit = classify(fiber, t);
                                 }
                             }
+                            case Node.MAP_CHAIN -> {
+                                Node.MapChain c = (Node.MapChain) frame;
+                                Function[] fns = c.segment.fns;
+                                int i = 0;
+                                try {
+                                    for (int n = c.n; i < n; i++) {
+                                        value = fns[i].apply(value);
+                                    }
+                                } catch (Throwable t) {
+                                    exit = classify(fiber, t);
+                                    // as in eval: the maps still pending go on the stack as map frames, for the
+                                    // trace; the frame just popped freed a slot, and the rest may need more
+                                    for (int j = c.n - 1; j > i; j--) {
+                                        if (sp == stack.length) {
+                                            if (stack.length < CHUNK) {
+                                                stack = grow(stack);
+                                            } else {
+                                                stack = chain(stack, spare);
+                                                spare = null;
+                                                sp = 1;
+                                            }
+                                        }
+                                        stack[sp++] = fns[j];
+                                    }
+                                }
+                            }
                             case Node.FOLD -> {
                                 Function k = ((Node.Fold) frame).onSuccess;
                                 if (k != null) {
@@ -408,7 +483,7 @@ final class RunLoop {
                         continue; // a map function: skipped
                     }
                     switch (frame.tag) {
-                        case Node.FLAT_MAP -> {
+                        case Node.FLAT_MAP, Node.MAP_CHAIN -> {
                         }
                         case Node.FOLD -> {
                             Node.Fold f = (Node.Fold) frame;

@@ -78,16 +78,17 @@ class EffectTraceTest {
 
     @Test
     void theTraceOfADefectUnderAStackOfSeveralChunksFollowsTheLinksDown() {
-        // CHUNK + 3 map steps: the first chunk is full and the second holds its link and two frames, so all but
-        // two of the pending steps are in the chunk below the top one
+        // CHUNK + 3 pending steps, maps and flatMaps in turn (so the maps do not fuse): the first chunk is full and
+        // the second holds its link and two frames, so all but two of the steps are in the chunk below the top one
         Effect<String, Integer> chain = Effect.<String, Integer>sync(() -> 0).map(EffectTraceTest::divide);
         for (int i = 0; i < RunLoop.CHUNK + 2; i++) {
-            chain = chain.map(x -> x + 1);
+            chain = i % 2 == 0 ? chain.flatMap(x -> Effect.succeed(x + 1)) : chain.map(x -> x + 1);
         }
         Throwable cause = defectOf(chain.run());
         List<String> frames = frames(traceOf(cause));
         assertThat(frames).hasSize(64); // capped
-        assertThat(frames.subList(0, 63)).containsOnly("aivi.concurrency.EffectTraceTest.map(EffectTraceTest.java)");
+        assertThat(frames.subList(0, 63)).containsOnly("aivi.concurrency.EffectTraceTest.map(EffectTraceTest.java)",
+                "aivi.concurrency.EffectTraceTest.flatMap(EffectTraceTest.java)");
         assertThat(frames.getLast()).startsWith("aivi.concurrency.Fiber.run(aivi-fiber-");
     }
 

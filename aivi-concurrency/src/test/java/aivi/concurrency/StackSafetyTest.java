@@ -153,7 +153,8 @@ class StackSafetyTest {
     }
 
     // The continuation stack is chunked (RunLoop.CHUNK slots a chunk, the first chunk doubling up to that, and
-    // slot 0 of each further chunk linking down): the depths around each boundary, both ways across it.
+    // slot 0 of each further chunk linking down): the depths around each boundary, both ways across it. Chains of
+    // maps fuse into few frames (Node.MapChain), so the frames that fill chunks here are flatMaps.
 
     @Test
     void chainsEndingAtEveryDepthAroundTheChunkBoundariesRunAndRerun() {
@@ -178,7 +179,7 @@ class StackSafetyTest {
         Effect<String, Integer> chain = Effect.fail("bottom");
         for (int i = 0; i < depth; i++) {
             int level = i;
-            chain = chain.map(x -> x + 1);
+            chain = chain.flatMap(x -> Effect.succeed(x + 1)); // one frame each (maps would fuse, see MapChain)
             if (i % 100 == 0) {
                 chain = chain.ensuring(Effect.sync(() -> ran.add(level)));
             }
@@ -194,13 +195,13 @@ class StackSafetyTest {
 
     @Test
     void aLoopThatCrossesAChunkBoundaryTwiceOnEveryStepRuns() {
-        // CHUNK - 1 map frames below a loop whose every step pushes a flatMap frame (the first chunk's last slot)
+        // CHUNK - 1 flatMap frames below a loop whose every step pushes a flatMap frame (the first chunk's last slot)
         // and a map frame (a second chunk), then pops both: each step links a chunk on and off again
         int steps = 20_000;
         AtomicInteger ran = new AtomicInteger();
         Effect<String, Integer> tower = crossingLoop(steps, ran);
         for (int i = 0; i < RunLoop.CHUNK - 1; i++) {
-            tower = tower.map(x -> x + 1);
+            tower = tower.flatMap(x -> Effect.succeed(x + 1)); // one frame each (maps would fuse, see MapChain)
         }
         assertThat(tower.run()).isEqualTo(Exit.success(RunLoop.CHUNK - 1));
         assertThat(ran).hasValue(steps);
