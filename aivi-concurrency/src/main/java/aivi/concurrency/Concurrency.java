@@ -326,7 +326,21 @@ public final class Concurrency {
      */
     public static <E, A> Effect<E, Task<E, A>> spawn(Effect<E, A> effect) {
         Objects.requireNonNull(effect, "Concurrency.spawn: effect must not be null");
-        return new Node.Prim<>(fiber -> Exit.success(fiber.innermostScope().start(fiber, effect)));
+        return new SpawnOp<>(effect);
+    }
+
+    /** {@code spawn} as one primitive step: yields the task itself, with no success {@link Exit} to unwrap. */
+    private static final class SpawnOp<E, A> extends Node.Op<E, Task<E, A>> {
+        private final Effect<E, A> effect;
+
+        SpawnOp(Effect<E, A> effect) {
+            this.effect = effect;
+        }
+
+        @Override
+        Object step(Fiber fiber) {
+            return fiber.innermostScope().start(fiber, effect);
+        }
     }
 
     /**

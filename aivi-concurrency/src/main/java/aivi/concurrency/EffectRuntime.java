@@ -34,6 +34,12 @@ public final class EffectRuntime implements AutoCloseable {
     private final RuntimeConfig config;
     private final ThreadFactory threads;
     private final AtomicLong live = new AtomicLong();
+    /**
+     * The number of the next fiber's thread name, {@code fiberNamePrefix} + number, from 1. Counted here rather
+     * than by a naming thread factory: the JDK's builds each name with a {@code StringBuilder}, about twice what a
+     * {@code concat} costs, and the name is on the path of every spawn.
+     */
+    private final AtomicLong nextNumber = new AtomicLong(1);
     private final ScopeImpl detached;
     /** The shared timer queue of {@code timeoutWith}; its thread starts on first use. */
     final Timers timers;
@@ -45,7 +51,7 @@ public final class EffectRuntime implements AutoCloseable {
 
     private EffectRuntime(RuntimeConfig config, boolean virtualTime) {
         this.config = config;
-        this.threads = Thread.ofVirtual().name(config.fiberNamePrefix(), 1).factory();
+        this.threads = Thread.ofVirtual().factory();
         this.detached = new ScopeImpl(this, null, null, false);
         this.timers = new Timers(this);
         this.idle = virtualTime ? new IdleTracker(this, (TestClock) config.clock()) : null;
@@ -330,8 +336,12 @@ public final class EffectRuntime implements AutoCloseable {
         return detached.start(spawner, effect);
     }
 
-    Thread newThread(Runnable r) {
-        return threads.newThread(r);
+    /** An unstarted virtual thread for {@code r}, named {@code name}, or by the prefix and a number if null. */
+    Thread newThread(Runnable r, String name) {
+        long number = nextNumber.getAndIncrement(); // every fiber takes a number, named or not, as before
+        Thread t = threads.newThread(r);
+        t.setName(name != null ? name : config.fiberNamePrefix().concat(Long.toString(number)));
+        return t;
     }
 
     void fiberStarted() {

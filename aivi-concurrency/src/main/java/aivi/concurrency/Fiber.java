@@ -233,11 +233,7 @@ final class Fiber extends CompletionWord implements Runnable {
             locals = spawner.locals;
         }
         captureContext();
-        Thread t = runtime.newThread(this);
-        String name = Named.nameOf(effect);
-        if (name != null) {
-            t.setName(name);
-        }
+        Thread t = runtime.newThread(this, Named.nameOf(effect));
         thread = t;
         IdleTracker idle = runtime.idle;
         if (idle != null) {

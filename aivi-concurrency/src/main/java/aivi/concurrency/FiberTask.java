@@ -28,19 +28,38 @@ final class FiberTask<E, A> implements Task<E, A> {
                 + method + " itself: it would wait for its own termination forever"));
     }
 
-    @SuppressWarnings("unchecked")
     @Override
     public Effect<E, A> join() {
-        return new Node.Prim<>(caller -> {
+        return new JoinOp<>(this);
+    }
+
+    /**
+     * {@code join} as one primitive step: the joined fiber's value, or its exit as a {@link Node.Halt}. A step
+     * rather than a {@link Node.Prim} so that a join allocates one node and no success {@link Exit}.
+     */
+    private static final class JoinOp<E, A> extends Node.Op<E, A> {
+        private final FiberTask<E, A> task;
+
+        JoinOp(FiberTask<E, A> task) {
+            this.task = task;
+        }
+
+        @Override
+        Object step(Fiber caller) {
+            Fiber fiber = task.fiber;
             if (caller == fiber) {
-                return (Exit<E, A>) waitsForItself("join");
+                throw Node.Halt.of(task.waitsForItself("join"));
             }
             fiber.observed = true; // a joiner is waiting: a failure will not go unobserved
             if (!caller.blockUntilTerminated(fiber)) {
-                return RunLoop.cancelled();
+                throw Node.Halt.CANCELLED;
             }
-            return (Exit<E, A>) fiber.exit;
-        });
+            Exit<?, ?> e = fiber.exit;
+            if (e instanceof Exit.Success<?, ?> s) {
+                return s.value();
+            }
+            throw Node.Halt.of(e);
+        }
     }
 
     @SuppressWarnings("unchecked")
