@@ -240,6 +240,13 @@ final class Fiber extends CompletionWord implements Runnable {
             idle.participantStarted(this); // counted busy before it can run (see IdleTracker)
         }
         try {
+            // The JDK's Thread.start of a virtual thread is not safe against a stack overflow: one that strikes
+            // after the thread's state changed and before the scheduler has it leaves the thread RUNNABLE in name
+            // and never run, and whoever joins it waits for ever (seen in StackOverflowAtCallSitesTest: a race
+            // whose branch never started). Make sure first that the stack can take a call chain deeper than the
+            // start's (as the timer queue does before it starts or wakes its thread); if not, this throws here,
+            // before anything of the thread changed, and the start fails cleanly.
+            Timers.probeStack(Timers.STACK_PROBE_DEPTH);
             t.start();
         } catch (Throwable e) {
             if (idle != null) {

@@ -286,7 +286,7 @@ final class Timers extends SpinLock {
     // The binary min-heap on deadlines; all under the lock.
 
     /** Deeper, in frames, than the JDK's Thread.start or unpark of a virtual thread; see {@link #schedule}. */
-    private static final int STACK_PROBE_DEPTH = 96;
+    static final int STACK_PROBE_DEPTH = 96;
 
     /** Recurses {@code depth} frames; throws {@link StackOverflowError} if the stack cannot take them. */
     static int probeStack(int depth) {
