@@ -29,6 +29,9 @@ import org.junit.jupiter.api.Timeout;
  *
  * Also: a region a race branch lost (cancelled) whose pop was cut short kept the fiber cancelled (an ended
  * region no longer counts), and a throw from the run loop's own work skipped the pending finalizers.
+ * And: an overflow inside the JDK's start of a fiber's virtual thread left it runnable in name and never run,
+ * so a race waited for its branch for ever (about 1 child in 40 under a CPU load; Fiber.start now probes the
+ * stack first).
  *
  * <p>One round only, on code the JIT has barely compiled. Repeated rounds in one JVM (C2-compiled frames are
  * smaller, so the overflow strikes at other places) still hang {@code scope}+{@code spawn} in about 1 JVM of 3
