@@ -29,7 +29,7 @@ final class RunLoop {
     // run of a single step (an await of a value, a one-step finalizer) allocates none.
     // A map of a map is fused when it is built (Node.MapChain: up to 64 functions in one node), so a deep chain of
     // maps is one frame per 64 steps, applied by a loop over an array. A function of a chain that throws leaves the
-    // chain's later functions pending: they are pushed as map frames, so the trace still lists them.
+    // chain's later functions pending: traceRest adds them to the defect's trace before the stack's frames.
     //
     // Two shapes run in tight inner loops that skip the dispatch but not the cancellation check: a run of fused
     // Bind steps (a recursive loop) and the descent of a chain of maps.
@@ -133,10 +133,8 @@ final class RunLoop {
                                 }
                             } else {
                                 if (sp == stack.length) {
-                                    if (stack.length < CHUNK) {
-                                        stack = grow(stack);
-                                    } else {
-                                        stack = chain(stack, spare);
+                                    stack = room(stack, spare);
+                                    if (sp == CHUNK) { // a new chunk above the full one (see room)
                                         spare = null;
                                         sp = 1;
                                     }
@@ -162,10 +160,8 @@ final class RunLoop {
                                     break;
                                 }
                                 if (sp == stack.length) {
-                                    if (stack.length < CHUNK) {
-                                        stack = grow(stack);
-                                    } else {
-                                        stack = chain(stack, spare);
+                                    stack = room(stack, spare);
+                                    if (sp == CHUNK) { // a new chunk above the full one (see room)
                                         spare = null;
                                         sp = 1;
                                     }
@@ -195,27 +191,12 @@ final class RunLoop {
                                     }
                                 } catch (Throwable t) {
                                     exit = classify(fiber, t);
-                                    // the maps after the one that threw are still pending: put them on the stack
-                                    // as map frames, for the trace (the unwind skips them)
-                                    for (int j = c.n - 1; j > i; j--) {
-                                        if (sp == stack.length) {
-                                            if (stack.length < CHUNK) {
-                                                stack = grow(stack);
-                                            } else {
-                                                stack = chain(stack, spare);
-                                                spare = null;
-                                                sp = 1;
-                                            }
-                                        }
-                                        stack[sp++] = fns[j];
-                                    }
+                                    traceRest(fiber, exit, fns, i + 1, c.n);
                                 }
                             } else {
                                 if (sp == stack.length) {
-                                    if (stack.length < CHUNK) {
-                                        stack = grow(stack);
-                                    } else {
-                                        stack = chain(stack, spare);
+                                    stack = room(stack, spare);
+                                    if (sp == CHUNK) { // a new chunk above the full one (see room)
                                         spare = null;
                                         sp = 1;
                                     }
@@ -290,10 +271,8 @@ final class RunLoop {
                         }
                         case Node.FOLD, Node.ENSURING, Node.CAPTURE_EXIT -> {
                             if (sp == stack.length) {
-                                if (stack.length < CHUNK) {
-                                    stack = grow(stack);
-                                } else {
-                                    stack = chain(stack, spare);
+                                stack = room(stack, spare);
+                                if (sp == CHUNK) { // a new chunk above the full one (see room)
                                     spare = null;
                                     sp = 1;
                                 }
@@ -307,10 +286,8 @@ final class RunLoop {
                         }
                         case Node.MASK -> {
                             if (sp == stack.length) {
-                                if (stack.length < CHUNK) {
-                                    stack = grow(stack);
-                                } else {
-                                    stack = chain(stack, spare);
+                                stack = room(stack, spare);
+                                if (sp == CHUNK) { // a new chunk above the full one (see room)
                                     spare = null;
                                     sp = 1;
                                 }
@@ -414,20 +391,7 @@ final class RunLoop {
                                     }
                                 } catch (Throwable t) {
                                     exit = classify(fiber, t);
-                                    // as in eval: the maps still pending go on the stack as map frames, for the
-                                    // trace; the frame just popped freed a slot, and the rest may need more
-                                    for (int j = c.n - 1; j > i; j--) {
-                                        if (sp == stack.length) {
-                                            if (stack.length < CHUNK) {
-                                                stack = grow(stack);
-                                            } else {
-                                                stack = chain(stack, spare);
-                                                spare = null;
-                                                sp = 1;
-                                            }
-                                        }
-                                        stack[sp++] = fns[j];
-                                    }
+                                    traceRest(fiber, exit, fns, i + 1, c.n);
                                 }
                             }
                             case Node.FOLD -> {
@@ -604,6 +568,31 @@ final class RunLoop {
      * in further chunks of this size, each linked to the one below by its slot 0.
      */
     static final int CHUNK = 1024;
+
+    /**
+     * Room for one more frame on the full stack {@code stack}: the first chunk doubled (it is shorter than
+     * {@link #CHUNK}, so the caller's sp stays), or a chunk above it (the first chunk or a linked one, full at
+     * {@link #CHUNK} slots, so sp is {@code CHUNK}: the caller continues at 1 and has used up {@code spare}).
+     */
+    private static Object[] room(Object[] stack, Object[] spare) {
+        return stack.length < CHUNK ? grow(stack) : chain(stack, spare);
+    }
+
+    /**
+     * Adds the functions {@code fns[from..n)} of a map chain, which had not run when an earlier one threw, to the
+     * trace of {@code exit} if it is a defect: pending steps, innermost first, listed before the frames still on
+     * the stack (which the unwind then records).
+     */
+    @SuppressWarnings("rawtypes")
+    private static void traceRest(Fiber fiber, Exit exit, Function[] fns, int from, int n) {
+        if (exit instanceof Exit.Defect d && from < n) {
+            Object[] rest = new Object[n - from]; // stack order: the next function to apply on top
+            for (int k = 0; k < rest.length; k++) {
+                rest[k] = fns[n - 1 - k];
+            }
+            EffectTrace.record(fiber, d.cause(), rest, rest.length);
+        }
+    }
 
     /** Doubles the continuation stack's first chunk (or allocates its first 16 frames). */
     private static Object[] grow(Object[] stack) {
