@@ -30,51 +30,47 @@ final class FiberTask<E, A> implements Task<E, A> {
 
     @Override
     public Effect<E, A> join() {
-        return new JoinOp<>(this);
+        return new WaitOp<>(this, false);
+    }
+
+    @Override
+    public <X> Effect<X, Exit<E, A>> await() {
+        return new WaitOp<>(this, true);
     }
 
     /**
-     * {@code join} as one primitive step: the joined fiber's value, or its exit as a {@link Node.Halt}. A step
-     * rather than a {@link Node.Prim} so that a join allocates one node and no success {@link Exit}.
+     * {@code join} and {@code await} as one primitive step each: a step rather than a {@link Node.Prim}, so that
+     * a wait allocates one node and no success {@link Exit}. Both wait the same way; {@code join} yields the
+     * task's value (or ends with its exit, as a {@link Node.Halt}), {@code await} yields the exit itself.
      */
-    private static final class JoinOp<E, A> extends Node.Op<E, A> {
-        private final FiberTask<E, A> task;
+    private static final class WaitOp<E, R> extends Node.Op<E, R> {
+        private final FiberTask<?, ?> task;
+        private final boolean await;
 
-        JoinOp(FiberTask<E, A> task) {
+        WaitOp(FiberTask<?, ?> task, boolean await) {
             this.task = task;
+            this.await = await;
         }
 
         @Override
         Object step(Fiber caller) {
             Fiber fiber = task.fiber;
             if (caller == fiber) {
-                throw Node.Halt.of(task.waitsForItself("join"));
+                throw Node.Halt.of(task.waitsForItself(await ? "await" : "join"));
             }
             fiber.observed = true; // a joiner is waiting: a failure will not go unobserved
             if (!caller.blockUntilTerminated(fiber)) {
                 throw Node.Halt.CANCELLED;
             }
             Exit<?, ?> e = fiber.exit;
+            if (await) {
+                return e;
+            }
             if (e instanceof Exit.Success<?, ?> s) {
                 return s.value();
             }
             throw Node.Halt.of(e);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    @Override
-    public <X> Effect<X, Exit<E, A>> await() {
-        return new Node.Prim<>(caller -> {
-            if (caller == fiber) {
-                return (Exit<X, Exit<E, A>>) (Exit<?, ?>) waitsForItself("await");
-            }
-            fiber.observed = true; // a joiner is waiting: a failure will not go unobserved
-            if (!caller.blockUntilTerminated(fiber)) {
-                return RunLoop.cancelled();
-            }
-            return Exit.success((Exit<E, A>) fiber.exit);
-        });
     }
 
     @Override
