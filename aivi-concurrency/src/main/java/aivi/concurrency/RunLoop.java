@@ -71,8 +71,25 @@ final class RunLoop {
     }
 
     /** Runs {@code start} to completion on {@code fiber} (the current thread) and returns its exit. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
     static Exit<Object, Object> run(Fiber fiber, Effect<?, ?> start) {
+        // Every push of the loop is popped before it returns; if a throw cut a pop short (see Fiber.restoreStacks),
+        // the stacks are put back here, once the loop's own frame is gone. Inside the loop, at its deepest, the
+        // repair could overflow in turn, and the loop's catch-all then retried it for ever: a livelock, seen in
+        // StackOverflowAtCallSitesTest run for several rounds in one JVM (a fiber RUNNABLE in restoreStacks, with
+        // a defect collecting one suppressed overflow per turn). Here a repair that still overflows is thrown to
+        // the caller, which is shallower again, and every enclosing loop repairs its own part on its return. Two
+        // field reads on the way in, two compares on the way out.
+        int entryTop = fiber.top;
+        int entryScopes = fiber.scopeCount;
+        Exit<Object, Object> exit = loop(fiber, start);
+        if (fiber.top != entryTop || fiber.scopeCount != entryScopes) {
+            fiber.restoreStacks(entryTop, entryScopes);
+        }
+        return exit;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Exit<Object, Object> loop(Fiber fiber, Effect<?, ?> start) {
         // Allocated on the first push: nested runs of a single step (an await of a value, a finalizer that
         // is one sync) never need a stack.
         Object[] stack = NO_FRAMES;
@@ -82,10 +99,6 @@ final class RunLoop {
         Object value = null;
         Exit exit = null;
         Throwable traced = null;
-        // Every push of this loop is popped before it returns; if a throw cut a pop short (see
-        // Fiber.restoreStacks), the stacks are put back on return. Two field reads on the way in.
-        int entryTop = fiber.top;
-        int entryScopes = fiber.scopeCount;
 
         for (;;) {
             try {
@@ -349,10 +362,7 @@ final class RunLoop {
                 if (exit == null) {
                     for (;;) {
                         if (sp == 0) {
-                            if (fiber.top != entryTop || fiber.scopeCount != entryScopes) {
-                                fiber.restoreStacks(entryTop, entryScopes);
-                            }
-                            return new Exit.Success<>(value);
+                            return new Exit.Success<>(value); // run() repairs the stacks if a pop was cut short
                         }
                         Object top = stack[--sp];
                         stack[sp] = null;
@@ -431,10 +441,7 @@ final class RunLoop {
                 }
                 for (;;) {
                     if (sp == 0) {
-                        if (fiber.top != entryTop || fiber.scopeCount != entryScopes) {
-                            fiber.restoreStacks(entryTop, entryScopes);
-                        }
-                        return exit;
+                        return exit; // run() repairs the stacks if a pop was cut short
                     }
                     Object top = stack[--sp];
                     stack[sp] = null;
