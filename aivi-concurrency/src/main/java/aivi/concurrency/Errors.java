@@ -1,8 +1,8 @@
 package aivi.concurrency;
 
+import aivi.concurrency.internal.SpinLock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The errors of one structured primitive ({@code par}, {@code race}, a scope), in the order they happened:
@@ -12,8 +12,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Thread-safe: children add their errors from their own threads. The lock guards only the list; the
  * error handler (user code) is always called after the lock is released.
  */
-final class Errors {
-    private final ReentrantLock lock = new ReentrantLock();
+// The lock is this object's SpinLock word, released on every path with a plain volatile store in a finally: a
+// field write, which no throw can skip and which cannot overflow the stack itself. A ReentrantLock whose unlock()
+// overflowed at its entry (an owner deep in its stack recording the body's error) stayed held, and the next child
+// to fail then waited for it for ever. Nothing under the lock blocks or runs user code; an allocation that fails
+// (the list growing, the snapshot) still releases it.
+final class Errors extends SpinLock {
     private final List<Exit<?, ?>> list = new ArrayList<>(2);
 
     /**
@@ -21,7 +25,7 @@ final class Errors {
      * failed child and rethrew its error) is one error, not a later one.
      */
     boolean add(Exit<?, ?> e) {
-        lock.lock();
+        lock();
         try {
             for (Exit<?, ?> known : list) {
                 if (sameError(known, e)) {
@@ -31,16 +35,16 @@ final class Errors {
             list.add(e);
             return list.size() == 1;
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see the class comment)
         }
     }
 
     boolean isEmpty() {
-        lock.lock();
+        lock();
         try {
             return list.isEmpty();
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see the class comment)
         }
     }
 
@@ -68,11 +72,11 @@ final class Errors {
     }
 
     private List<Exit<?, ?>> snapshot() {
-        lock.lock();
+        lock();
         try {
             return List.copyOf(list);
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip (see the class comment)
         }
     }
 

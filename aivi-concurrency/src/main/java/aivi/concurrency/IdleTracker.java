@@ -75,8 +75,8 @@ import java.util.concurrent.locks.LockSupport;
 // The interleaving that fits the early moves of time seen in RandomProgramsTest (3-4 runs in 14 once a commit
 // shifted the timing; seed 18000397: time ended at 5000 ms, the root's timeout, instead of 8 ms):
 //   K (a race's branch) closes its scope: cancels its child C, enterWait(SCOPE) (busy 2 -> 1), parks in
-//       allEnded.awaitUninterruptibly(): state PARKING, yielding;
-//   C, woken by the cancel, ends: childEnded signals allEnded and unlocks, which unparks K: K is PARKING,
+//       close's wait for its children (then a Condition's awaitUninterruptibly): state PARKING, yielding;
+//   C, woken by the cancel, ends: childEnded signals the wait and unlocks, which unparks K: K is PARKING,
 //       so only its permit is set; C terminates and calls participantEnded (busy 1 -> 0), waking the driver;
 //   K's carrier sets K PARKED and is descheduled before it reads the permit;
 //   the driver verifies: every fiber (K in SCOPE, the root R joining K) reads WAITING, the word is unchanged

@@ -1,14 +1,14 @@
 package aivi.concurrency;
 
+import aivi.concurrency.internal.SpinLock;
 import java.util.Objects;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A set of child fibers with a common lifetime: the engine behind {@link Concurrency#scope}, the implicit
  * scope every fiber has for what it spawns, and the runtime's set of detached fibers.
  */
-final class ScopeImpl implements Scope {
+final class ScopeImpl extends SpinLock implements Scope {
     // Implementation overview (not public documentation).
     //
     // State, all guarded by lock: an intrusive doubly linked list of running children (links in Fiber), their
@@ -30,6 +30,26 @@ final class ScopeImpl implements Scope {
     // closed, cancel the children still running, wait until running is zero, then decide the outcome: the first
     // error if there is one (later errors attached as suppressed to a defect, or reported to the runtime's handler
     // for a typed failure, so none is lost), otherwise the body's outcome.
+    //
+    // The lock is a SpinLock (the lock word is this object's), not a ReentrantLock. A spawn takes it on the
+    // spawner's stack, which may be nearly exhausted (a spawn deep in an Effect.gen body), and a
+    // StackOverflowError at the entry of a ReentrantLock's unlock() left it held with a child linked and counted
+    // but never started: the owner's close, which re-entered the lock, then waited for ever (seen in
+    // StackOverflowAtCallSitesTest run for several rounds in one JVM). Each critical section here is a try
+    // whose fault path releases the lock with a plain volatile store (no call, so it cannot overflow in turn),
+    // as in the channel engine ("Exception safety" there). The link, the unlink and the count are field writes
+    // only, so a throw cannot cut them in half; the sections that allocate (snapshot, the error list) are on the
+    // child's or the owner's failure and closing paths, and a throw there still releases the lock.
+    //
+    // Waiting for running to reach zero (close, joinAll). A waiter allocates an EndWaiter outside the lock, then
+    // re-checks under the lock and, if children still run, pushes it on waiters and parks until its released
+    // flag is set. Whoever brings running to zero (the last child's end, or the undo of a failed start) detaches
+    // the whole list under the lock and, after releasing the lock, sets every released flag (a volatile write
+    // after the critical section: a waiter that reads it sees the scope's state, the errors included) and then
+    // unparks its thread. A waiter that reads released exits; one woken for another reason parks again. So no
+    // wake-up is lost: a waiter is either in the list the releaser detached, or it saw running == 0 itself. A
+    // joinAll waiter that is interrupted removes its node under the lock (a node already detached is simply
+    // dropped). Once released, a node is never reused: a joinAll that finds new children afterwards waits anew.
 
     final EffectRuntime runtime;
     /** The fiber that runs the body, or {@code null} for the runtime's detached scope. */
@@ -38,11 +58,12 @@ final class ScopeImpl implements Scope {
     final Fiber.Region region;
     private final boolean failFast;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition allEnded = lock.newCondition();
+    // Guarded by the lock (this object's SpinLock word).
     private Fiber head;
     private int running;
     private boolean closed;
+    /** Who waits for running to reach zero, newest first (see "Waiting"). */
+    private EndWaiter waiters;
     private final Errors errors = new Errors();
     /** The next scope in the owner's {@link Fiber#deferredCloses}; owner fiber only. */
     ScopeImpl nextDeferred;
@@ -52,6 +73,15 @@ final class ScopeImpl implements Scope {
         this.owner = owner;
         this.region = region;
         this.failFast = failFast;
+    }
+
+    /** A thread waiting in close or joinAll for running to reach zero; see "Waiting" in the overview. */
+    private static final class EndWaiter {
+        final Thread thread = Thread.currentThread();
+        /** Under the lock: the next (older) waiter. */
+        EndWaiter next;
+        /** Set once, after the lock that detached this node was released; read by the waiter. */
+        volatile boolean released;
     }
 
     @Override
@@ -66,20 +96,44 @@ final class ScopeImpl implements Scope {
      */
     <E, A> Task<E, A> start(Fiber spawner, Effect<E, A> effect) {
         Fiber child = new Fiber(runtime, effect, this, null);
-        lock.lock();
+        boolean rejected;
+        boolean linked = false;
+        boolean held = true;
+        lock();
         try {
-            if (closed) {
-                throw new IllegalStateException("Scope.spawn: the scope has already ended; a scope's handle "
-                        + "cannot be used after its body returned");
+            rejected = closed;
+            if (!rejected) { // field writes only: a throw cannot leave the child half linked
+                child.nextSibling = head;
+                if (head != null) {
+                    head.prevSibling = child;
+                }
+                head = child;
+                running++;
+                linked = true;
             }
-            child.nextSibling = head;
-            if (head != null) {
-                head.prevSibling = child;
-            }
-            head = child;
-            running++;
+            unlock();
+            held = false;
         } finally {
-            lock.unlock();
+            if (held) {
+                // Fault path: unlock() overflowed at its entry, so we still hold the lock, and the spawn fails
+                // with that throw. Undo the link, then free the lock, with field writes only (a call could
+                // overflow again, before the lock is free). The child is still the head: we linked it there and
+                // held the lock since. Left linked, it would count as running for ever: it never starts, and
+                // nothing marks it failed (a close then waited for it for ever).
+                if (linked) {
+                    head = child.nextSibling;
+                    if (head != null) {
+                        head.prevSibling = null;
+                    }
+                    child.nextSibling = null;
+                    running--;
+                }
+                lock = 0;
+            }
+        }
+        if (rejected) {
+            throw new IllegalStateException("Scope.spawn: the scope has already ended; a scope's handle "
+                    + "cannot be used after its body returned");
         }
         try {
             child.start(spawner); // counted live by its own thread (Fiber.run): a start that throws counts nothing
@@ -101,16 +155,121 @@ final class ScopeImpl implements Scope {
 
     /** Undoes {@link #start}'s link of a child whose thread could not be started. */
     private void withdraw(Fiber child) {
-        lock.lock();
+        EndWaiter ended = null;
+        boolean held = true;
+        lock();
         try {
             if (child.startFailed) {
                 unlinkLocked(child);
-                if (running == 0) {
-                    allEnded.signalAll();
+                ended = takeWaitersIfNoneRunningLocked();
+            }
+            unlock();
+            held = false;
+        } finally {
+            if (held) {
+                lock = 0; // fault path: no call until the lock is free
+            }
+            release(ended);
+        }
+    }
+
+    /** Under the lock: if no child runs, detaches and returns every waiter (to {@link #release}); else null. */
+    private EndWaiter takeWaitersIfNoneRunningLocked() {
+        if (running != 0) {
+            return null;
+        }
+        EndWaiter w = waiters;
+        waiters = null;
+        return w;
+    }
+
+    /** After the lock: releases the detached waiters {@code w}: every flag first, then the unparks. */
+    private static void release(EndWaiter w) {
+        for (EndWaiter n = w; n != null; n = n.next) {
+            n.released = true;
+        }
+        for (EndWaiter n = w; n != null; n = n.next) {
+            LockSupport.unpark(n.thread);
+        }
+    }
+
+    /**
+     * Waits until no child runs (close, joinAll). With {@code interruptible}, an interrupt withdraws the wait and
+     * throws {@link InterruptedException} (the flag clear); otherwise an interrupt is remembered and the method
+     * returns whether one arrived (the flag then clear). {@code waiter} is the waiting fiber on a TestRuntime
+     * (it gives back a wake-up credit before it parks again), or {@code null}.
+     */
+    private boolean awaitNoneRunning(boolean interruptible, Fiber waiter) throws InterruptedException {
+        boolean interrupted = false;
+        EndWaiter node = null;
+        for (;;) {
+            boolean none;
+            EndWaiter ended = null;
+            boolean held = true;
+            lock();
+            try {
+                unlinkUnstartedLocked(); // children whose start failed never end on their own
+                none = running == 0;
+                if (none) {
+                    ended = takeWaitersIfNoneRunningLocked(); // that sweep may have ended others' waits too
+                } else if (node != null) {
+                    node.next = waiters;
+                    waiters = node;
+                }
+                unlock();
+                held = false;
+            } finally {
+                if (held) {
+                    lock = 0; // fault path: no call until the lock is free
+                }
+                release(ended);
+            }
+            if (none) {
+                return interrupted;
+            }
+            if (node == null) {
+                node = new EndWaiter(); // outside the lock; the next pass checks again before it waits
+                continue;
+            }
+            while (!node.released) {
+                if (Thread.interrupted()) {
+                    if (interruptible) {
+                        withdrawWaiter(node);
+                        throw new InterruptedException();
+                    }
+                    interrupted = true;
+                }
+                if (waiter != null && waiter.dropWakeCredits()) {
+                    continue; // re-check: the wake-up a credit announced may not have arrived yet
+                }
+                LockSupport.park(this);
+            }
+            node = null; // released: children may have been spawned since (joinAll); look again
+        }
+    }
+
+    /** Removes an interrupted waiter's node, unless a releaser has already detached it. */
+    private void withdrawWaiter(EndWaiter node) {
+        boolean held = true;
+        lock();
+        try {
+            EndWaiter prev = null;
+            for (EndWaiter n = waiters; n != null; prev = n, n = n.next) {
+                if (n == node) {
+                    if (prev == null) {
+                        waiters = n.next;
+                    } else {
+                        prev.next = n.next;
+                    }
+                    break;
                 }
             }
+            unlock();
+            held = false;
         } finally {
-            lock.unlock();
+            if (held) {
+                lock = 0; // fault path: no call until the lock is free
+            }
         }
     }
 
@@ -157,26 +316,24 @@ final class ScopeImpl implements Scope {
     @Override
     public <E> Effect<E, Unit> joinAll() {
         return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SCOPE, this, () -> {
-            lock.lock();
-            try {
-                unlinkUnstartedLocked();
-                while (running > 0) {
-                    allEnded.await();
-                }
-                return Unit.UNIT;
-            } finally {
-                lock.unlock();
-            }
+            awaitNoneRunning(true, null); // not credited (see IdleTracker): no credit to give back
+            return Unit.UNIT;
         }));
     }
 
     @Override
     public int activeChildren() {
-        lock.lock();
+        boolean held = true;
+        lock();
         try {
-            return running;
+            int n = running;
+            unlock();
+            held = false;
+            return n;
         } finally {
-            lock.unlock();
+            if (held) {
+                lock = 0; // fault path: no call until the lock is free
+            }
         }
     }
 
@@ -193,25 +350,33 @@ final class ScopeImpl implements Scope {
         }
         boolean first = false;
         Fiber[] others = null;
-        lock.lock();
+        EndWaiter ended = null;
+        boolean creditOwner = false;
+        boolean held = true;
+        lock();
         try {
             unlinkLocked(child);
+            // Before anything that allocates: a throw below still releases the waiters (in the finally).
+            ended = takeWaitersIfNoneRunningLocked();
+            creditOwner = running == 0 && closed && owner != null && runtime.idle != null;
             if (failed && failFast) {
                 first = errors.add(exit);
                 if (first) {
                     others = snapshot();
                 }
             }
-            if (running == 0) {
-                if (closed && owner != null && runtime.idle != null) {
-                    // The owner waits in close() for exactly this: count it busy before the signal wakes it (a
-                    // TestRuntime's wake credit, see IdleTracker). Not for a joinAll: its waiter may be any fiber.
-                    runtime.idle.credit(owner);
-                }
-                allEnded.signalAll();
-            }
+            unlock();
+            held = false;
         } finally {
-            lock.unlock();
+            if (held) {
+                lock = 0; // fault path: no call until the lock is free
+            }
+            if (creditOwner) {
+                // The owner waits in close() for exactly this: count it busy before the release wakes it (a
+                // TestRuntime's wake credit, see IdleTracker). Not for a joinAll: its waiter may be any fiber.
+                runtime.idle.credit(owner);
+            }
+            release(ended);
         }
         if (first) {
             JfrEvents.scopeCancelled("a child failed", exit, others.length);
@@ -240,15 +405,20 @@ final class ScopeImpl implements Scope {
     @SuppressWarnings({"unchecked", "rawtypes"})
     Exit close(Exit body) {
         Fiber[] children;
-        lock.lock();
+        boolean held = true;
+        lock();
         try {
             if (failFast && (body instanceof Exit.Failure || body instanceof Exit.Defect)) {
                 errors.add(body);
             }
             closed = true;
             children = snapshot();
+            unlock();
+            held = false;
         } finally {
-            lock.unlock();
+            if (held) {
+                lock = 0; // fault path: no call until the lock is free
+            }
         }
         if (children.length > 0) {
             JfrEvents.scopeCancelled("the body ended with children still running", null, children.length);
@@ -258,14 +428,13 @@ final class ScopeImpl implements Scope {
         }
         // A library wait of the owner fiber (dumps, TestRuntime); the detached scope closes on a plain thread.
         boolean outermost = owner != null && children.length > 0 && owner.enterWait(FiberDump.Activity.SCOPE, this);
-        lock.lock();
+        boolean interrupted;
         try {
-            unlinkUnstartedLocked(); // children whose start failed never end on their own
-            while (running > 0) {
-                allEnded.awaitUninterruptibly();
-            }
+            // Uninterruptible: an interrupt (a cancellation's wake-up) is kept and re-asserted below.
+            interrupted = awaitNoneRunning(false, owner != null && runtime.idle != null ? owner : null);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError("an uninterruptible wait threw", impossible);
         } finally {
-            lock.unlock();
             if (outermost) {
                 owner.exitWait(true);
             }
@@ -273,14 +442,13 @@ final class ScopeImpl implements Scope {
         // running == 0 means every child has ended and unlinked itself; each then still has its last step,
         // terminate(), to run (no lock, no wait in between). Wait for it too, so that when a scope or
         // EffectRuntime.close() returns, every Task of it polls as terminated. Usually one volatile read.
-        boolean interrupted = false;
         for (Fiber f : children) {
             if (!f.startFailed) { // a child whose thread never started never terminates
                 interrupted |= f.awaitTerminationUninterruptibly();
             }
         }
         if (interrupted) {
-            Thread.currentThread().interrupt(); // as Condition.awaitUninterruptibly above would leave it
+            Thread.currentThread().interrupt(); // an uninterruptible wait leaves the flag as it found it
         }
         Exit err = errors.combine(runtime);
         return err != null ? err : body;
@@ -288,11 +456,17 @@ final class ScopeImpl implements Scope {
 
     /** The children running now, for dumps. Any thread. */
     Fiber[] children() {
-        lock.lock();
+        boolean held = true;
+        lock();
         try {
-            return snapshot();
+            Fiber[] all = snapshot();
+            unlock();
+            held = false;
+            return all;
         } finally {
-            lock.unlock();
+            if (held) {
+                lock = 0; // fault path: no call until the lock is free
+            }
         }
     }
 
