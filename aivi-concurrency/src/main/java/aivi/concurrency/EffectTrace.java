@@ -2,7 +2,8 @@ package aivi.concurrency;
 
 import java.io.Serial;
 import java.util.Arrays;
-import java.util.concurrent.locks.ReentrantLock;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.function.Function;
 
 /**
@@ -43,8 +44,26 @@ public final class EffectTrace extends RuntimeException {
 
     // Written by the fibers the defect passes through; a defect object may be shared (a rethrown constant, a
     // joined task's defect seen by several joiners), so appends take the lock. The frames stay bounded.
+    //
+    // The lock is a spin lock on one int (this class extends RuntimeException, so it cannot extend SpinLock):
+    // a CAS (acquire) takes it, and a plain volatile store in a finally releases it on every path. An append runs
+    // where a defect starts unwinding, possibly at the very end of the stack; a ReentrantLock whose unlock()
+    // overflowed at its entry there stayed held, and the next fiber to append to the same defect (a joiner)
+    // waited for ever. The store is a field write: no throw skips it, and it cannot overflow itself. Nothing under
+    // the lock blocks or runs user code.
     private static final int MAX_FRAMES = 64;
-    private final transient ReentrantLock lock = new ReentrantLock();
+    private static final VarHandle LOCK;
+
+    static {
+        try {
+            LOCK = MethodHandles.lookup().findVarHandle(EffectTrace.class, "lock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** 0 free, 1 held; see above. */
+    private transient volatile int lock;
     private StackTraceElement[] frames = new StackTraceElement[0];
     private transient Fiber lastFiber;
 
@@ -81,7 +100,9 @@ public final class EffectTrace extends RuntimeException {
     }
 
     private void append(Fiber fiber, Object[] stack, int sp) {
-        lock.lock();
+        while (!LOCK.compareAndSet(this, 0, 1)) {
+            Thread.yield(); // held only while another fiber appends a few dozen frames
+        }
         try {
             StackTraceElement[] fs = frames;
             int n = fs.length;
@@ -121,7 +142,7 @@ public final class EffectTrace extends RuntimeException {
             frames = n == more.length ? more : Arrays.copyOf(more, n);
             setStackTrace(frames);
         } finally {
-            lock.unlock();
+            lock = 0; // release: a volatile write, which no throw can skip
         }
     }
 
