@@ -1058,10 +1058,7 @@ public final class Concurrency {
         if (cs.isEmpty()) {
             throw new IllegalArgumentException(where + ": needs at least one clause, was none");
         }
-        List<aivi.concurrency.internal.channel.SelectClause<?>> engine = Selects.engine(cs);
-        return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SELECT, cs, () -> Selects.outcome(cs, prioritized
-                ? aivi.concurrency.internal.channel.Select.selectPrioritized(engine)
-                : aivi.concurrency.internal.channel.Select.select(engine), null)));
+        return new Selects.SelectOp<>(cs, prioritized);
     }
 
     /**
@@ -1108,9 +1105,10 @@ public final class Concurrency {
                                                       List<? extends Clause<? extends R>> clauses) {
         Objects.requireNonNull(orElse, "Concurrency.selectOrDefault: orElse must not be null");
         List<Clause<? extends R>> cs = clauseList(clauses, "Concurrency.selectOrDefault");
-        List<aivi.concurrency.internal.channel.SelectClause<?>> engine = Selects.engine(cs);
-        return Effect.sync(() -> Selects.outcome(cs,
-                aivi.concurrency.internal.channel.Select.selectOrDefault(engine), orElse));
+        aivi.concurrency.internal.channel.Select.Plan plan =
+                aivi.concurrency.internal.channel.Select.plan(Selects.engine(cs), false);
+        return Effect.sync(() -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.selectOrDefault(plan),
+                orElse));
     }
 
     /**
@@ -1190,9 +1188,10 @@ public final class Concurrency {
     private static <E, R> Effect<E, R> selectWithinImpl(long nanos, java.util.function.Supplier<? extends R> onTimeout,
                                                         List<Clause<? extends R>> cs) {
         Objects.requireNonNull(onTimeout, "Concurrency.selectWithin: onTimeout must not be null");
-        List<aivi.concurrency.internal.channel.SelectClause<?>> engine = Selects.engine(cs);
+        aivi.concurrency.internal.channel.Select.Plan plan =
+                aivi.concurrency.internal.channel.Select.plan(Selects.engine(cs), false);
         return new Node.Prim<>(fiber -> fiber.blockFor(FiberDump.Activity.SELECT, cs,
-                () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.selectWithin(engine,
+                () -> Selects.outcome(cs, aivi.concurrency.internal.channel.Select.selectWithin(plan,
                         nanos, fiber.runtime.clock()), onTimeout)));
     }
 

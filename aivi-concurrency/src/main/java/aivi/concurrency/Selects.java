@@ -1,5 +1,6 @@
 package aivi.concurrency;
 
+import aivi.concurrency.internal.channel.Select;
 import aivi.concurrency.internal.channel.SelectClause;
 import aivi.concurrency.internal.channel.Selection;
 import java.util.ArrayList;
@@ -17,6 +18,42 @@ final class Selects {
             out.add(c.engine);
         }
         return out;
+    }
+
+    /**
+     * {@code select} and {@code selectPriority} as one primitive step. The engine's plan (clauses in lock order) is
+     * built once, with the effect. The step first runs the select's immediate phase alone (what a select that
+     * finds a clause ready does anyway: the same locked scan, linearized in the same critical section), with no
+     * lambda, no {@link Exit} and no wait bookkeeping; only when no clause is ready does it enter the fiber's one
+     * wait loop (Fiber.blockFor), whose blocking select scans once more before it registers. The cancellation check
+     * before the fast path is the run loop's (or Direct.await's) check before every step. The clause's function,
+     * user code, runs after the select has committed, outside the wait.
+     */
+    static final class SelectOp<E, R> extends Node.Op<E, R> {
+        private final List<Clause<? extends R>> clauses;
+        private final Select.Plan plan;
+
+        SelectOp(List<Clause<? extends R>> clauses, boolean prioritized) {
+            this.clauses = clauses;
+            this.plan = Select.plan(engine(clauses), prioritized);
+        }
+
+        @Override
+        Object step(Fiber fiber) {
+            Selection s = Select.selectOrDefault(plan);
+            if (s instanceof Selection.Default) {
+                Exit<Object, Selection> e = fiber.blockFor(FiberDump.Activity.SELECT, clauses, this::block);
+                if (!(e instanceof Exit.Success<Object, Selection> ok)) {
+                    throw Node.Halt.of(e);
+                }
+                s = ok.value();
+            }
+            return outcome(clauses, s, null);
+        }
+
+        private Selection block() throws InterruptedException {
+            return Select.select(plan);
+        }
     }
 
     static <R> R outcome(List<? extends Clause<? extends R>> clauses, Selection s, Supplier<? extends R> otherwise) {

@@ -159,6 +159,94 @@ public final class Select {
         }
     }
 
+    /**
+     * A select's clauses, checked and put in lock order once, for a select that runs many times (the public
+     * {@code select} effects build one when they are built). Immutable; any thread.
+     */
+    public static final class Plan {
+        final SelectClause<?>[] clauses;
+        /** The distinct channels of the clauses, sorted by id: the order in which they are locked. */
+        final Channel<?>[] order;
+        final boolean prioritized;
+
+        private Plan(SelectClause<?>[] clauses, boolean prioritized) {
+            this.clauses = clauses;
+            this.order = lockOrder(clauses);
+            this.prioritized = prioritized;
+        }
+
+        /**
+         * How many clauses this plan has.
+         *
+         * @return the number of clauses
+         */
+        public int size() {
+            return clauses.length;
+        }
+    }
+
+    /**
+     * Prepares {@code clauses} for repeated selects: with {@code prioritized}, the lowest ready index wins
+     * (see {@link #selectPrioritized}); otherwise the choice is uniformly random (see {@link #select}).
+     *
+     * @param clauses     the clauses (may be empty, for {@link #selectOrDefault(Plan)} and
+     *                    {@link #selectWithin(Plan, long, Clock)})
+     * @param prioritized whether earlier clauses are preferred
+     * @return the plan
+     * @throws NullPointerException if {@code clauses} or one of them is null
+     */
+    public static Plan plan(List<? extends SelectClause<?>> clauses, boolean prioritized) {
+        return new Plan(toArray(clauses, true), prioritized);
+    }
+
+    /**
+     * {@link #select} or {@link #selectPrioritized} (as the plan says) over a prepared plan.
+     *
+     * @param plan the clauses, at least one
+     * @return {@link Selection.Received}, {@link Selection.Sent} or {@link Selection.Closed}
+     * @throws InterruptedException     if interrupted before any clause committed
+     * @throws IllegalArgumentException if the plan has no clause
+     */
+    public static Selection select(Plan plan) throws InterruptedException {
+        if (plan.clauses.length == 0) {
+            throw new IllegalArgumentException("select: needs at least one clause, a default or a timeout, was empty");
+        }
+        return run(plan.clauses, plan.order, false, false, null, 0L, plan.prioritized);
+    }
+
+    /**
+     * {@link #selectOrDefault(List, boolean)} over a prepared plan: never waits.
+     *
+     * @param plan the clauses (may be none)
+     * @return the committed clause's outcome, or {@link Selection.Default}
+     */
+    public static Selection selectOrDefault(Plan plan) {
+        try {
+            return run(plan.clauses, plan.order, true, false, null, 0L, plan.prioritized);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError("a select with a default never waits", impossible);
+        }
+    }
+
+    /**
+     * {@link #selectWithin(List, long, Clock, boolean)} over a prepared plan.
+     *
+     * @param plan         the clauses (may be none: then this just waits for the timeout)
+     * @param timeoutNanos the timeout in nanoseconds of {@code clock}
+     * @param clock        the clock that measures and waits
+     * @return the committed clause's outcome, or {@link Selection.TimedOut}
+     * @throws InterruptedException if interrupted before any clause committed
+     */
+    public static Selection selectWithin(Plan plan, long timeoutNanos, Clock clock) throws InterruptedException {
+        Objects.requireNonNull(clock, "selectWithin: clock must not be null");
+        long now = clock.nanoTime();
+        long deadline = timeoutNanos <= 0 ? now : saturatedAdd(now, timeoutNanos);
+        return run(plan.clauses, plan.order, false, true, clock, deadline, plan.prioritized);
+    }
+
+    /** The one shared {@link Selection.Default}: it carries nothing. */
+    private static final Selection DEFAULT_SELECTION = new Selection.Default();
+
     private static long saturatedAdd(long a, long b) {
         long r = a + b;
         return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
@@ -190,9 +278,13 @@ public final class Select {
 
     private static Selection run(SelectClause<?>[] cs, boolean withDefault, boolean timed, Clock clock,
             long deadline, boolean prioritized) throws InterruptedException {
+        return run(cs, lockOrder(cs), withDefault, timed, clock, deadline, prioritized);
+    }
+
+    private static Selection run(SelectClause<?>[] cs, Channel<?>[] order, boolean withDefault, boolean timed,
+            Clock clock, long deadline, boolean prioritized) throws InterruptedException {
         int n = cs.length;
         int[] poll = pollOrder(n, prioritized);
-        Channel<?>[] order = lockOrder(cs);
         // The user's clock is read before any lock is taken: no user code runs under a channel lock.
         boolean expired = timed && clock.nanoTime() - deadline >= 0;
         Waiter w = null;
@@ -286,7 +378,7 @@ public final class Select {
                 case CLOSED:
                     return new Selection.Closed(clause);
                 case DEFAULT:
-                    return new Selection.Default();
+                    return DEFAULT_SELECTION;
                 case TIMED_OUT:
                     return new Selection.TimedOut();
                 case INTERRUPTED:
