@@ -80,6 +80,21 @@ class StackOverflowAtCallSitesTest {
                     Concurrency.retry(2, Effect.<String, Integer>fail("x")).catchAll(e -> Effect.succeed(1)),
                     Concurrency.<String, Integer>makeBounded(1).flatMap(ch -> Concurrency.<String, Integer>send(ch.first(), 1)
                             .then(Concurrency.<String, Integer>recv(ch.second())).as(1)),
+                    // select over two channels, one with a value ready
+                    Concurrency.<String, Integer>makeBounded(1).flatMap(a -> Concurrency.<String, Integer>makeBounded(1)
+                            .flatMap(b -> Concurrency.<String, Integer>send(a.first(), 1)
+                                    .then(Concurrency.<String, Integer>select(
+                                            Clause.recv(a.second(), r -> 1), Clause.recv(b.second(), r -> 2))))),
+                    // a permit held around a step, with a child fiber contending for it
+                    Effect.<String, Permits>sync(() -> Permits.of(1)).flatMap(p -> Concurrency.scope(s ->
+                            s.spawn(p.<String, Integer>withPermit(Effect.succeed(1)))
+                                    .flatMap(t -> p.<String, Integer>withPermit(Effect.succeed(1)).then(t.join())))),
+                    // joinAll of a scope with a child
+                    Concurrency.scope(s -> s.spawn(Effect.<String, Integer>succeed(1)).then(s.<String>joinAll()).as(1)),
+                    // a rendezvous hand-off between two fibers
+                    Concurrency.<String, Integer>makeBounded(0).flatMap(ch -> Concurrency.scope(s ->
+                            s.spawn(Concurrency.<String, Integer>send(ch.first(), 1))
+                                    .then(Concurrency.<String, Integer>recv(ch.second())).as(1))),
             };
         }
 
