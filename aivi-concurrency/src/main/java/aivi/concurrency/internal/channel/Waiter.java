@@ -136,12 +136,13 @@ class Waiter {
 
     /**
      * Owner side: waits (untimed) until the state is final, spinning up to {@code spins} times before
-     * parking. An interrupt cancels the wait unless a commit already won; in that case the interrupt
+     * parking; a virtual thread yields its carrier on every {@link #YIELD_EVERY}th spin (see SpinPolicy). An interrupt cancels the wait unless a commit already won; in that case the interrupt
      * status is restored and the committed state is returned, so the caller reports the transfer.
      *
      * @return the final state: {@link #CANCELLED} means interrupted (status cleared, nothing transferred)
      */
     final int await(int spins, Object blocker) {
+        boolean virtual = spins > 0 && Thread.currentThread().isVirtual();
         for (;;) {
             int s = (int) STATE.getVolatile(this);
             if (s >= CANCELLED) {
@@ -149,8 +150,12 @@ class Waiter {
             }
             if (s == WAITING) {
                 if (spins > 0) {
+                    if (virtual && (spins & (YIELD_EVERY - 1)) == 0) {
+                        Thread.yield(); // the counterpart may be queued on our own carrier: let it run
+                    } else {
+                        Thread.onSpinWait();
+                    }
                     spins--;
-                    Thread.onSpinWait();
                     continue;
                 }
                 if (Thread.currentThread().isInterrupted()) {
@@ -198,6 +203,9 @@ class Waiter {
             clock.parkUntil(blocker, deadline);
         }
     }
+
+    /** A spinning virtual thread yields its carrier once per this many spins (a power of two). */
+    private static final int YIELD_EVERY = 4;
 
     private int cancelOnInterrupt() {
         int f = tryCancel();
