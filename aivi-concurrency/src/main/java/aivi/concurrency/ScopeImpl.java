@@ -35,11 +35,12 @@ final class ScopeImpl extends SpinLock implements Scope {
     // spawner's stack, which may be nearly exhausted (a spawn deep in an Effect.gen body), and a
     // StackOverflowError at the entry of a ReentrantLock's unlock() left it held with a child linked and counted
     // but never started: the owner's close, which re-entered the lock, then waited for ever (seen in
-    // StackOverflowAtCallSitesTest run for several rounds in one JVM). Each critical section here is a try
-    // whose fault path releases the lock with a plain volatile store (no call, so it cannot overflow in turn),
-    // as in the channel engine ("Exception safety" there). The link, the unlink and the count are field writes
-    // only, so a throw cannot cut them in half; the sections that allocate (snapshot, the error list) are on the
-    // child's or the owner's failure and closing paths, and a throw there still releases the lock.
+    // StackOverflowAtCallSitesTest run for several rounds in one JVM). Every critical section here is a try
+    // whose finally releases the lock with a plain volatile store, as the fiber's level lock does: a field write,
+    // which no throw can skip and which cannot overflow itself. So a section of field writes only (a spawn's
+    // link, a child's unlink and the count) contains no call at all, and no throw can cut it in half; the
+    // sections that allocate (snapshot, the error list) are on the child's or the owner's failure and closing
+    // paths, and a throw there still releases the lock.
     //
     // Waiting for running to reach zero (close, joinAll). A waiter allocates an EndWaiter outside the lock, then
     // re-checks under the lock and, if children still run, pushes it on waiters and parks until its released
@@ -97,39 +98,21 @@ final class ScopeImpl extends SpinLock implements Scope {
     <E, A> Task<E, A> start(Fiber spawner, Effect<E, A> effect) {
         Fiber child = new Fiber(runtime, effect, this, null);
         boolean rejected;
-        boolean linked = false;
-        boolean held = true;
         lock();
         try {
+            // Field writes only, up to the release: no call that could throw between the link and the start
+            // below. (An unlock() that overflowed here left the child linked and counted but never started.)
             rejected = closed;
-            if (!rejected) { // field writes only: a throw cannot leave the child half linked
+            if (!rejected) {
                 child.nextSibling = head;
                 if (head != null) {
                     head.prevSibling = child;
                 }
                 head = child;
                 running++;
-                linked = true;
             }
-            unlock();
-            held = false;
         } finally {
-            if (held) {
-                // Fault path: unlock() overflowed at its entry, so we still hold the lock, and the spawn fails
-                // with that throw. Undo the link, then free the lock, with field writes only (a call could
-                // overflow again, before the lock is free). The child is still the head: we linked it there and
-                // held the lock since. Left linked, it would count as running for ever: it never starts, and
-                // nothing marks it failed (a close then waited for it for ever).
-                if (linked) {
-                    head = child.nextSibling;
-                    if (head != null) {
-                        head.prevSibling = null;
-                    }
-                    child.nextSibling = null;
-                    running--;
-                }
-                lock = 0;
-            }
+            lock = 0; // release: a volatile write, which no throw can skip (see the overview)
         }
         if (rejected) {
             throw new IllegalStateException("Scope.spawn: the scope has already ended; a scope's handle "
@@ -156,19 +139,14 @@ final class ScopeImpl extends SpinLock implements Scope {
     /** Undoes {@link #start}'s link of a child whose thread could not be started. */
     private void withdraw(Fiber child) {
         EndWaiter ended = null;
-        boolean held = true;
         lock();
         try {
             if (child.startFailed) {
                 unlinkLocked(child);
                 ended = takeWaitersIfNoneRunningLocked();
             }
-            unlock();
-            held = false;
         } finally {
-            if (held) {
-                lock = 0; // fault path: no call until the lock is free
-            }
+            lock = 0; // release: a volatile write, which no throw can skip
             release(ended);
         }
     }
@@ -205,7 +183,6 @@ final class ScopeImpl extends SpinLock implements Scope {
         for (;;) {
             boolean none;
             EndWaiter ended = null;
-            boolean held = true;
             lock();
             try {
                 unlinkUnstartedLocked(); // children whose start failed never end on their own
@@ -216,12 +193,8 @@ final class ScopeImpl extends SpinLock implements Scope {
                     node.next = waiters;
                     waiters = node;
                 }
-                unlock();
-                held = false;
             } finally {
-                if (held) {
-                    lock = 0; // fault path: no call until the lock is free
-                }
+                lock = 0; // release: a volatile write, which no throw can skip
                 release(ended);
             }
             if (none) {
@@ -250,7 +223,6 @@ final class ScopeImpl extends SpinLock implements Scope {
 
     /** Removes an interrupted waiter's node, unless a releaser has already detached it. */
     private void withdrawWaiter(EndWaiter node) {
-        boolean held = true;
         lock();
         try {
             EndWaiter prev = null;
@@ -264,12 +236,8 @@ final class ScopeImpl extends SpinLock implements Scope {
                     break;
                 }
             }
-            unlock();
-            held = false;
         } finally {
-            if (held) {
-                lock = 0; // fault path: no call until the lock is free
-            }
+            lock = 0; // release: a volatile write, which no throw can skip
         }
     }
 
@@ -323,17 +291,11 @@ final class ScopeImpl extends SpinLock implements Scope {
 
     @Override
     public int activeChildren() {
-        boolean held = true;
         lock();
         try {
-            int n = running;
-            unlock();
-            held = false;
-            return n;
+            return running;
         } finally {
-            if (held) {
-                lock = 0; // fault path: no call until the lock is free
-            }
+            lock = 0; // release: a volatile write, which no throw can skip
         }
     }
 
@@ -352,7 +314,6 @@ final class ScopeImpl extends SpinLock implements Scope {
         Fiber[] others = null;
         EndWaiter ended = null;
         boolean creditOwner = false;
-        boolean held = true;
         lock();
         try {
             unlinkLocked(child);
@@ -365,12 +326,8 @@ final class ScopeImpl extends SpinLock implements Scope {
                     others = snapshot();
                 }
             }
-            unlock();
-            held = false;
         } finally {
-            if (held) {
-                lock = 0; // fault path: no call until the lock is free
-            }
+            lock = 0; // release: a volatile write, which no throw can skip
             if (creditOwner) {
                 // The owner waits in close() for exactly this: count it busy before the release wakes it (a
                 // TestRuntime's wake credit, see IdleTracker). Not for a joinAll: its waiter may be any fiber.
@@ -405,7 +362,6 @@ final class ScopeImpl extends SpinLock implements Scope {
     @SuppressWarnings({"unchecked", "rawtypes"})
     Exit close(Exit body) {
         Fiber[] children;
-        boolean held = true;
         lock();
         try {
             if (failFast && (body instanceof Exit.Failure || body instanceof Exit.Defect)) {
@@ -413,12 +369,8 @@ final class ScopeImpl extends SpinLock implements Scope {
             }
             closed = true;
             children = snapshot();
-            unlock();
-            held = false;
         } finally {
-            if (held) {
-                lock = 0; // fault path: no call until the lock is free
-            }
+            lock = 0; // release: a volatile write, which no throw can skip
         }
         if (children.length > 0) {
             JfrEvents.scopeCancelled("the body ended with children still running", null, children.length);
@@ -456,17 +408,11 @@ final class ScopeImpl extends SpinLock implements Scope {
 
     /** The children running now, for dumps. Any thread. */
     Fiber[] children() {
-        boolean held = true;
         lock();
         try {
-            Fiber[] all = snapshot();
-            unlock();
-            held = false;
-            return all;
+            return snapshot();
         } finally {
-            if (held) {
-                lock = 0; // fault path: no call until the lock is free
-            }
+            lock = 0; // release: a volatile write, which no throw can skip
         }
     }
 
