@@ -78,7 +78,7 @@ public final class Select {
      * @throws IllegalArgumentException if {@code clauses} is empty
      */
     public static Selection select(List<? extends SelectClause<?>> clauses) throws InterruptedException {
-        return run(toArray(clauses, false), false, false, null, 0L, false);
+        return select(plan(clauses, false));
     }
 
     /**
@@ -91,7 +91,7 @@ public final class Select {
      * @throws IllegalArgumentException if {@code clauses} is empty
      */
     public static Selection selectPrioritized(List<? extends SelectClause<?>> clauses) throws InterruptedException {
-        return run(toArray(clauses, false), false, false, null, 0L, true);
+        return select(plan(clauses, true));
     }
 
     /**
@@ -101,11 +101,7 @@ public final class Select {
      * @return the committed clause's outcome, or {@link Selection.Default}
      */
     public static Selection selectOrDefault(List<? extends SelectClause<?>> clauses) {
-        try {
-            return run(toArray(clauses, true), true, false, null, 0L, false);
-        } catch (InterruptedException impossible) {
-            throw new AssertionError("a select with a default never waits", impossible);
-        }
+        return selectOrDefault(plan(clauses, false));
     }
 
     /**
@@ -139,9 +135,7 @@ public final class Select {
     public static Selection selectWithin(List<? extends SelectClause<?>> clauses, long timeoutNanos, Clock clock,
             boolean prioritized) throws InterruptedException {
         Objects.requireNonNull(clock, "selectWithin: clock must not be null");
-        long now = clock.nanoTime();
-        long deadline = timeoutNanos <= 0 ? now : saturatedAdd(now, timeoutNanos);
-        return run(toArray(clauses, true), false, true, clock, deadline, prioritized);
+        return selectWithin(plan(clauses, prioritized), timeoutNanos, clock);
     }
 
     /**
@@ -152,11 +146,7 @@ public final class Select {
      * @return the committed clause's outcome, or {@link Selection.Default}
      */
     public static Selection selectOrDefault(List<? extends SelectClause<?>> clauses, boolean prioritized) {
-        try {
-            return run(toArray(clauses, true), true, false, null, 0L, prioritized);
-        } catch (InterruptedException impossible) {
-            throw new AssertionError("a select with a default never waits", impossible);
-        }
+        return selectOrDefault(plan(clauses, prioritized));
     }
 
     /**
@@ -174,15 +164,6 @@ public final class Select {
             this.order = lockOrder(clauses);
             this.prioritized = prioritized;
         }
-
-        /**
-         * How many clauses this plan has.
-         *
-         * @return the number of clauses
-         */
-        public int size() {
-            return clauses.length;
-        }
     }
 
     /**
@@ -196,7 +177,7 @@ public final class Select {
      * @throws NullPointerException if {@code clauses} or one of them is null
      */
     public static Plan plan(List<? extends SelectClause<?>> clauses, boolean prioritized) {
-        return new Plan(toArray(clauses, true), prioritized);
+        return new Plan(toArray(clauses), prioritized);
     }
 
     /**
@@ -252,14 +233,11 @@ public final class Select {
         return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 
-    private static SelectClause<?>[] toArray(List<? extends SelectClause<?>> clauses, boolean emptyOk) {
+    private static SelectClause<?>[] toArray(List<? extends SelectClause<?>> clauses) {
         Objects.requireNonNull(clauses, "select: clauses must not be null");
         SelectClause<?>[] a = clauses.toArray(new SelectClause<?>[0]);
         for (int i = 0; i < a.length; i++) {
             Objects.requireNonNull(a[i], "select: clause " + i + " is null");
-        }
-        if (a.length == 0 && !emptyOk) {
-            throw new IllegalArgumentException("select: needs at least one clause, a default or a timeout, was empty");
         }
         return a;
     }
@@ -275,11 +253,6 @@ public final class Select {
     private static final int NEEDS_NODES = 7;
     private static final int NEEDS_ROOM = 8;
     private static final int ENQUEUED = 9;
-
-    private static Selection run(SelectClause<?>[] cs, boolean withDefault, boolean timed, Clock clock,
-            long deadline, boolean prioritized) throws InterruptedException {
-        return run(cs, lockOrder(cs), withDefault, timed, clock, deadline, prioritized);
-    }
 
     private static Selection run(SelectClause<?>[] cs, Channel<?>[] order, boolean withDefault, boolean timed,
             Clock clock, long deadline, boolean prioritized) throws InterruptedException {
