@@ -40,8 +40,8 @@ final class Timers extends SpinLock {
     // thread.
     //
     // Actions run on the timer thread and must be short and non-blocking (the library's two actions: cancelling a
-    // region, which takes a fiber's lock briefly, and unparking a sleeping fiber, see Fiber.sleepOnTimers). An action that throws is reported to the runtime's error handler and
-    // does not stop the thread.
+    // region, which takes a fiber's lock briefly, and unparking a sleeping fiber, see Fiber.sleepOnTimers). An
+    // action that throws is reported to the runtime's error handler and does not stop the thread.
     //
     // The user's clock is called only by the timer thread, outside the lock, and guarded: a nanoTime or parkUntil
     // that throws is reported to the error handler and retried after a short real-time back-off (1 ms doubling to

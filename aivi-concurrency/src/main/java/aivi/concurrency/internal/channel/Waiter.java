@@ -136,8 +136,9 @@ class Waiter {
 
     /**
      * Owner side: waits (untimed) until the state is final, spinning up to {@code spins} times before
-     * parking; a virtual thread yields its carrier on every {@link #YIELD_EVERY}th spin (see SpinPolicy). An interrupt cancels the wait unless a commit already won; in that case the interrupt
-     * status is restored and the committed state is returned, so the caller reports the transfer.
+     * parking; a virtual thread yields its carrier on every {@link #YIELD_EVERY}th spin (see SpinPolicy). An
+     * interrupt cancels the wait unless a commit already won; in that case the interrupt status is restored and
+     * the committed state is returned, so the caller reports the transfer.
      *
      * @return the final state: {@link #CANCELLED} means interrupted (status cleared, nothing transferred)
      */
