@@ -4,7 +4,6 @@ import aivi.concurrency.ChannelClosedException;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
-import aivi.concurrency.internal.SpinLock;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -14,13 +13,14 @@ import java.util.concurrent.locks.LockSupport;
  *
  * @param <A> the type of values
  */
-public final class Channel<A> extends SpinLock {
+public final class Channel<A> extends RingBuffer {
     // Implementation overview (not public documentation).
     //
     // Algorithm. The design is Go's hchan adapted to the JVM: a short critical section under a per-channel lock
     // decides every transfer, and blocking happens outside it. The lock guards
-    // - a ring buffer of values (items, head, count) holding at most bound values: 0 (rendezvous), n, or
-    //   Integer.MAX_VALUE (unbounded; the array grows by doubling);
+    // - a ring buffer of values holding at most bound values: 0 (rendezvous), n, or Integer.MAX_VALUE
+    //   (unbounded; the array grows by doubling and is given back after a burst). It is the base class,
+    //   RingBuffer, so its fields sit in this object beside the lock word;
     // - two intrusive FIFO queues of WaitNodes: blocked senders (each node carries its value) and blocked
     //   receivers;
     // - the closed flag (written under the lock, volatile for lock-free queries).
@@ -122,21 +122,6 @@ public final class Channel<A> extends SpinLock {
         CLOSED
     }
 
-    private static final int INITIAL_ARRAY = 16;
-    /**
-     * A buffer array longer than this is released when the buffer drains, so a burst does not pin its
-     * array for the channel's lifetime; the next send starts again at {@link #INITIAL_ARRAY}.
-     */
-    static final int RELEASE_LENGTH = 1024;
-    private static final Object[] NO_ITEMS = new Object[0];
-
-    /** {@link #offerLocked} outcome: neither a receiver nor buffer room; the caller waits or gives up. */
-    static final int FULL = 0;
-    /** {@link #offerLocked} outcome: handed to a receiver or buffered. */
-    static final int OFFERED = 1;
-    /** {@link #offerLocked} outcome: an unbounded buffer must {@link #growFrom} first (outside the lock). */
-    static final int GROW = 2;
-
     // Outcomes of one locked attempt of a waiting operation (sendOrClosed, receiveOrNull).
     private static final int DONE = 0;
     private static final int CLOSED = 1;
@@ -149,8 +134,6 @@ public final class Channel<A> extends SpinLock {
 
     /** The capacity as requested: 0, n, or {@link #UNBOUNDED}. */
     private final int capacity;
-    /** The most values the buffer may hold. */
-    private final int bound;
     /** How long a waiter spins before parking: adaptive on a rendezvous channel, never on others. */
     private final SpinPolicy spin;
     /** Unique, increasing: the global lock order for {@link Select}. */
@@ -159,10 +142,7 @@ public final class Channel<A> extends SpinLock {
     /** Written only under the lock; volatile so {@link #isClosedForSend()} needs no lock. */
     private volatile boolean closed;
 
-    // Guarded by the lock.
-    private Object[] items;
-    private int head;
-    private int count;
+    // Guarded by the lock (as is the buffer, see RingBuffer).
     /** Blocked senders (each node carries its value) and blocked receivers, oldest first. */
     private final WaitQueue senders = new WaitQueue();
     private final WaitQueue receivers = new WaitQueue();
@@ -170,10 +150,9 @@ public final class Channel<A> extends SpinLock {
     Thread toUnpark;
 
     private Channel(int capacity) {
+        super(capacity == UNBOUNDED ? Integer.MAX_VALUE : capacity);
         this.capacity = capacity;
-        this.bound = capacity == UNBOUNDED ? Integer.MAX_VALUE : capacity;
         this.spin = capacity == 0 ? SpinPolicy.adaptive() : SpinPolicy.NEVER;
-        this.items = bound == 0 ? null : new Object[Math.min(bound, INITIAL_ARRAY)];
     }
 
     /**
@@ -687,20 +666,7 @@ public final class Channel<A> extends SpinLock {
             r.item = null; // a dead receiver: drop it and try the next one
             removeLocked(r);
         }
-        if (count < bound) {
-            Object[] a = items;
-            if (count == a.length) {
-                return GROW;
-            }
-            int i = head + count;
-            if (i >= a.length) {
-                i -= a.length;
-            }
-            a[i] = value;
-            count++;
-            return OFFERED;
-        }
-        return FULL;
+        return appendLocked(value); // the first change if no receiver took it (a dead one's removal aside)
     }
 
     /**
@@ -712,12 +678,13 @@ public final class Channel<A> extends SpinLock {
      */
     Object pollLocked() {
         if (count > 0) {
-            Object v = pop();
+            Object v = popLocked(); // releases a big array if this drains the buffer (see RingBuffer)
             WaitNode s;
             while ((s = senders.head) != null) {
                 int won = s.waiter.tryCommit(s.clause, false);
                 if (won != Waiter.LOST) {
-                    // No call between the commit and the value entering the freed slot.
+                    // No call between the commit and the value entering the freed slot: the buffer's fields
+                    // are written inline here (see RingBuffer, "Exception safety").
                     Object[] a = items;
                     int i = head + count;
                     if (i >= a.length) {
@@ -732,13 +699,6 @@ public final class Channel<A> extends SpinLock {
                     break;
                 }
                 removeLocked(s);
-            }
-            if (count == 0 && items.length > RELEASE_LENGTH) {
-                // Drained after a burst: give the big array back (field writes only, nothing allocated
-                // under the lock); the next send finds a zero-length buffer full and grows it from
-                // INITIAL_ARRAY outside the lock (growFrom), as for any full unbounded buffer.
-                items = NO_ITEMS;
-                head = 0;
             }
             return v;
         }
@@ -755,11 +715,6 @@ public final class Channel<A> extends SpinLock {
             removeLocked(s);
         }
         return null;
-    }
-
-    /** Under the lock: the buffer's current array length, for {@link #growFrom}. */
-    int bufferLengthLocked() {
-        return items.length;
     }
 
     boolean closedLocked() {
@@ -782,52 +737,6 @@ public final class Channel<A> extends SpinLock {
         lock();
         try {
             removeLocked(node);
-            unlock();
-            held = false;
-        } finally {
-            if (held) {
-                lock = 0; // fault path (see "Exception safety")
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------------------------ the buffer
-
-    private Object pop() {
-        Object[] a = items;
-        int h = head;
-        Object v = a[h];
-        a[h] = null;
-        head = (h + 1 == a.length) ? 0 : h + 1;
-        count--;
-        return v;
-    }
-
-    /**
-     * Without the lock: doubles an unbounded buffer that a locked step found full at length
-     * {@code seen}. The new array is allocated before taking the lock, so an {@link OutOfMemoryError}
-     * leaves nothing held and nothing changed; under the lock it is installed only if the buffer is still
-     * smaller (another thread may have grown it meanwhile).
-     */
-    void growFrom(int seen) {
-        int newLength = (int) Math.min((long) bound, Math.min(Math.max(INITIAL_ARRAY, 2L * seen),
-                Integer.MAX_VALUE - 8L));
-        if (newLength <= seen) {
-            throw new OutOfMemoryError("channel buffer cannot grow beyond " + seen + " values");
-        }
-        Object[] b = new Object[newLength];
-        boolean held = true;
-        lock();
-        try {
-            Object[] a = items;
-            int n = a.length;
-            if (n < newLength) {
-                int firstPart = Math.min(count, n - head);
-                System.arraycopy(a, head, b, 0, firstPart);
-                System.arraycopy(a, 0, b, firstPart, count - firstPart);
-                items = b; // the fields change only after both copies succeeded
-                head = 0;
-            }
             unlock();
             held = false;
         } finally {
