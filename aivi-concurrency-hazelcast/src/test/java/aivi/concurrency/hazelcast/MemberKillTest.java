@@ -28,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -157,12 +158,9 @@ class MemberKillTest {
             cluster.awaitPartitionsSafe(); // right after the members joined, a partition may not have its backup yet
             HazelcastInstance any = cluster.member(0);
             var partition = any.getPartitionService().getPartition(queueName);
-            Member owner = partition.getOwner();
-            HazelcastInstance ownerMember = cluster.members.stream()
-                    .filter(m -> m.getCluster().getLocalMember().equals(owner)).findFirst().orElseThrow();
-            HazelcastInstance backupMember = cluster.members.stream()
-                    .filter(m -> isBackupOf(m, partition.getPartitionId()))
-                    .findFirst().orElseThrow();
+            HazelcastInstance[] replicas = ownerAndBackup(cluster, partition.getPartitionId());
+            HazelcastInstance ownerMember = replicas[0];
+            HazelcastInstance backupMember = replicas[1];
             HazelcastInstance bystander = cluster.members.stream()
                     .filter(m -> m != ownerMember && m != backupMember).findFirst().orElseThrow();
             DistributedChannel<Integer> ch = DistributedChannel.open(ownerMember, name, 8);
@@ -221,10 +219,54 @@ class MemberKillTest {
         assertThat(bystanderGone.await(60, TimeUnit.SECONDS)).isTrue();
     }
 
-    private static boolean isBackupOf(HazelcastInstance m, int partitionId) {
-        var table = ((HazelcastInstanceProxy) m).getOriginal().node.getPartitionService().getPartition(partitionId);
-        var replica = table.getReplica(1);
-        return replica != null && replica.uuid().equals(m.getCluster().getLocalMember().getUuid());
+    /**
+     * The owner and the first backup of a partition, once every member's partition table names the same two. Right
+     * after the members joined, migrations can still move the partition after each member reported itself safe,
+     * and a member's own table can lag behind the master's: picking the backup from one member's view then found
+     * none (seen in CI: NoSuchElementException). So this waits, with a deadline, until the views agree.
+     */
+    private static HazelcastInstance[] ownerAndBackup(TestCluster cluster, int partitionId) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (;;) {
+            cluster.awaitPartitionsSafe();
+            UUID owner = null;
+            UUID backup = null;
+            boolean agree = true;
+            for (HazelcastInstance m : cluster.members) {
+                var table = ((HazelcastInstanceProxy) m).getOriginal().node.getPartitionService()
+                        .getPartition(partitionId);
+                var r0 = table.getReplica(0);
+                var r1 = table.getReplica(1);
+                if (r0 == null || r1 == null
+                        || (owner != null && (!owner.equals(r0.uuid()) || !backup.equals(r1.uuid())))) {
+                    agree = false;
+                    break;
+                }
+                owner = r0.uuid();
+                backup = r1.uuid();
+            }
+            if (agree) {
+                HazelcastInstance o = memberWith(cluster, owner);
+                HazelcastInstance b = memberWith(cluster, backup);
+                if (o != null && b != null && o != b) {
+                    return new HazelcastInstance[] {o, b};
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the members did not agree on partition " + partitionId
+                        + "'s owner and backup within 60 s");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // polls cluster state; orders nothing
+        }
+    }
+
+    private static HazelcastInstance memberWith(TestCluster cluster, UUID uuid) {
+        for (HazelcastInstance m : cluster.members) {
+            if (m.getCluster().getLocalMember().getUuid().equals(uuid)) {
+                return m;
+            }
+        }
+        return null;
     }
 
     /** The id of the one transaction that holds a reservation in the queue's container on its owner. */
