@@ -5,7 +5,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * A test-and-test-and-set spin lock on one {@code int} that yields the carrier after {@link #LOCK_SPINS} failed
- * spins: the lock of a channel, of a fiber's cancellation levels and of the runtime's timer queue. A base class
+ * looks: the lock of a channel, of a fiber's cancellation levels and of the runtime's timer queue. A base class
  * rather than a field, so that the lock word lives in the guarded object itself (no extra indirection, no
  * allocation). Public only for the library's own packages: this package is not exported.
  */
@@ -26,7 +26,7 @@ import java.lang.invoke.VarHandle;
 // 37-40 ns per element, and a 16-slot one from 164-172 to 110-128 ns; rendezvous did not change. A cap of 32
 // measured no better and had slow outliers.
 public abstract class SpinLock {
-    /** Spins on a held lock before yielding the carrier. */
+    /** Looks at a held lock (each after a backoff of up to {@link #MAX_BACKOFF} pauses) before yielding the carrier. */
     private static final int LOCK_SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 64 : 1;
     /** The most {@code onSpinWait}s between two looks at a held lock. */
     private static final int MAX_BACKOFF = 8;
