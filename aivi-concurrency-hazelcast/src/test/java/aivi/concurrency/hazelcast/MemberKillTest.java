@@ -5,7 +5,6 @@ import aivi.concurrency.Effect;
 import aivi.concurrency.Exit;
 import aivi.concurrency.Result;
 import aivi.concurrency.Unit;
-import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.collection.impl.queue.QueueContainer;
@@ -94,9 +93,8 @@ class MemberKillTest {
             String name = "kill-mid-stream-" + round;
             HazelcastInstance any = cluster.member(0);
             DistributedChannel.open(any, name, 8);
-            Member owner = any.getPartitionService().getPartition(QueueBackend.queueName(name)).getOwner();
-            HazelcastInstance victim = cluster.members.stream()
-                    .filter(m -> m.getCluster().getLocalMember().equals(owner)).findFirst().orElseThrow();
+            int partitionId = any.getPartitionService().getPartition(QueueBackend.queueName(name)).getPartitionId();
+            HazelcastInstance victim = ownerAndBackup(cluster, partitionId)[0]; // the owner every member agrees on
             List<HazelcastInstance> others = cluster.members.stream().filter(m -> m != victim).toList();
             HazelcastInstance producerMember = others.get(0);
             HazelcastInstance survivor = others.get(1);
