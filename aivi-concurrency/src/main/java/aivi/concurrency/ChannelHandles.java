@@ -214,9 +214,12 @@ final class ChannelHandles {
                     JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
                     Exit<Object, Object> e = orClosed
                             ? fiber.blockFor(FiberDump.Activity.SEND, channel,
-                                    () -> channel.sendOrClosed(value) ? OK_UNIT : CLOSED_UNIT)
+                                    () -> channel.sendOrClosedAfterTry(value) ? OK_UNIT : CLOSED_UNIT)
                             : fiber.blockFor(FiberDump.Activity.SEND, channel, () -> {
-                                channel.send(value);
+                                if (!channel.sendOrClosedAfterTry(value)) {
+                                    throw new ChannelClosedException(
+                                            "send: the channel was closed; the value was not delivered");
+                                }
                                 return Unit.UNIT;
                             });
                     JfrEvents.channelWaitEnd(wait, "send", channel);
@@ -252,7 +255,7 @@ final class ChannelHandles {
             return v;
         }
         JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
-        Exit<Object, A> e = fiber.blockFor(FiberDump.Activity.RECV, channel, channel::receiveOrNull);
+        Exit<Object, A> e = fiber.blockFor(FiberDump.Activity.RECV, channel, channel::receiveOrNullAfterTry);
         JfrEvents.channelWaitEnd(wait, "recv", channel);
         return (A) valueOf(e);
     }

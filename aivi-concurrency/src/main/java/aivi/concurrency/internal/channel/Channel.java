@@ -84,7 +84,8 @@ public final class Channel<A> extends RingBuffer {
     // construction instead:
     //
     // - (1) Nothing is allocated under the lock. A wait node is allocated after a first locked attempt found that
-    //   the operation must wait, and the attempt is then repeated; a full unbounded buffer is grown by
+    //   the operation must wait, and the attempt is then repeated (or, in the *AfterTry variants, whose caller's
+    //   try just failed, before the first attempt, which saves that round trip); a full unbounded buffer is grown by
     //   growFrom(int), which allocates the new array with the lock released and installs it under the lock. Result
     //   objects (Selections, strings) are built after unlocking.
     // - (2) Every critical section is a try whose fault path releases the lock with a plain volatile store to
@@ -249,7 +250,28 @@ public final class Channel<A> extends RingBuffer {
      */
     public boolean sendOrClosed(A value) throws InterruptedException {
         Objects.requireNonNull(value, "send: value must not be null");
-        WaitNode node = null;
+        return sendOrClosed(value, null);
+    }
+
+    /**
+     * {@link #sendOrClosed} for a caller whose {@link #trySend} of {@code value} has just returned
+     * {@link Offer#FULL}: the send will most likely wait, so its wait node is allocated before the first
+     * locked attempt, which then enqueues it at once if the send still cannot complete. That saves the
+     * locked round trip that {@link #sendOrClosed} spends on finding out that it needs a node. Same
+     * contract as {@link #sendOrClosed}.
+     *
+     * @param value the value, not null
+     * @return true if the value was delivered; false if the channel was closed (not delivered)
+     * @throws InterruptedException if interrupted before the value was delivered
+     * @throws NullPointerException if {@code value} is null
+     */
+    public boolean sendOrClosedAfterTry(A value) throws InterruptedException {
+        Objects.requireNonNull(value, "send: value must not be null");
+        return sendOrClosed(value, new WaitNode(Thread.currentThread(), true, value)); // outside the lock
+    }
+
+    /** The body of both sends: {@code node} is null, or a fresh node of this thread carrying {@code value}. */
+    private boolean sendOrClosed(A value, WaitNode node) throws InterruptedException {
         for (;;) {
             int r;
             int seen = 0;
@@ -371,9 +393,26 @@ public final class Channel<A> extends RingBuffer {
      * @return the value, or {@code null} if the channel is closed and drained
      * @throws InterruptedException if interrupted before a value was consumed
      */
-    @SuppressWarnings("unchecked")
     public A receiveOrNull() throws InterruptedException {
-        WaitNode node = null;
+        return receiveOrNull(null);
+    }
+
+    /**
+     * {@link #receiveOrNull} for a caller whose {@link #tryReceive} has just returned {@code null}: the
+     * receive will most likely wait, so its wait node is allocated before the first locked attempt, which
+     * then enqueues it at once if there is still nothing to take (see {@link #sendOrClosedAfterTry}). Same
+     * contract as {@link #receiveOrNull}.
+     *
+     * @return the value, or {@code null} if the channel is closed and drained
+     * @throws InterruptedException if interrupted before a value was consumed
+     */
+    public A receiveOrNullAfterTry() throws InterruptedException {
+        return receiveOrNull(new WaitNode(Thread.currentThread(), false, null)); // outside the lock
+    }
+
+    /** The body of both receives: {@code node} is null, or a fresh receiving node of this thread. */
+    @SuppressWarnings("unchecked")
+    private A receiveOrNull(WaitNode node) throws InterruptedException {
         for (;;) {
             int r;
             Object v = null;

@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Linearizability of {@link Channel}'s {@code send}, {@code receiveOrNull}, {@code trySend},
- * {@code tryReceive} and {@code close}, checked by Lincheck (model checking and stress) against a
+ * Linearizability of {@link Channel}'s {@code send}, {@code receiveOrNull}, their {@code AfterTry} variants
+ * (the fiber path's, which enqueue on their first attempt), {@code trySend}, {@code tryReceive} and
+ * {@code close}, checked by Lincheck (model checking and stress) against a
  * sequential buffered channel.
  *
  * <p><b>Blocking operations.</b> Lincheck's Java API has no notion of an operation that waits for a
@@ -99,6 +100,8 @@ public class ChannelLincheckTest {
     private static ExecutionScenario scenario(Class<?> test, Random random, boolean withTry) throws Exception {
         Method send = test.getMethod("send", int.class);
         Method receive = test.getMethod("receive");
+        Method sendAfterTry = test.getMethod("sendAfterTry", int.class);
+        Method receiveAfterTry = test.getMethod("receiveAfterTry");
         Method trySend = test.getMethod("trySend", int.class);
         Method tryReceive = test.getMethod("tryReceive");
         Method close = test.getMethod("close");
@@ -112,11 +115,13 @@ public class ChannelLincheckTest {
             List<Actor> ops = new ArrayList<>();
             int n = 2 + random.nextInt(2);
             for (int k = 0; k < n; k++) {
-                int kind = random.nextInt(withTry ? 4 : 2);
+                int kind = random.nextInt(withTry ? 6 : 4);
                 ops.add(switch (kind) {
                     case 0 -> new Actor(send, List.of(value++));
                     case 1 -> new Actor(receive, List.of());
-                    case 2 -> new Actor(trySend, List.of(value++));
+                    case 2 -> new Actor(sendAfterTry, List.of(value++));
+                    case 3 -> new Actor(receiveAfterTry, List.of());
+                    case 4 -> new Actor(trySend, List.of(value++));
                     default -> new Actor(tryReceive, List.of());
                 });
             }
@@ -143,6 +148,17 @@ public class ChannelLincheckTest {
         @Operation
         public String receive() throws InterruptedException {
             Integer v = channel.receiveOrNull();
+            return v == null ? "closed" : "got " + v;
+        }
+
+        @Operation
+        public String sendAfterTry(int value) throws InterruptedException {
+            return channel.sendOrClosedAfterTry(value) ? "sent" : "closed";
+        }
+
+        @Operation
+        public String receiveAfterTry() throws InterruptedException {
+            Integer v = channel.receiveOrNullAfterTry();
             return v == null ? "closed" : "got " + v;
         }
 
@@ -213,6 +229,14 @@ public class ChannelLincheckTest {
                 return "got " + buffer.poll();
             }
             return closed ? "closed" : "blocks";
+        }
+
+        public String sendAfterTry(int value) {
+            return send(value);
+        }
+
+        public String receiveAfterTry() {
+            return receive();
         }
 
         public String trySend(int value) {

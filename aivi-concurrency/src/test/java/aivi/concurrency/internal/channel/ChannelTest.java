@@ -355,4 +355,100 @@ class ChannelTest {
         }
         assertThat(ch.trySend(-1)).isEqualTo(Channel.Offer.FULL);
     }
+
+    // The AfterTry variants (the fiber path: its try just failed, so the wait node is allocated up front and the
+    // first locked attempt enqueues it) keep every rule of the plain operations.
+
+    @ParameterizedTest(name = "capacity {0}")
+    @ValueSource(ints = {0, 1, 16, Channel.UNBOUNDED})
+    void afterTryVariantsTransferEveryValueInOrderAndSeeTheClose(int capacity) throws Exception {
+        Channel<Integer> ch = Channel.create(capacity);
+        int n = 2_000;
+        try (Threads threads = new Threads()) {
+            Threads.Outcome<Void> s = threads.call("sender", () -> {
+                for (int i = 0; i < n; i++) {
+                    assertThat(ch.sendOrClosedAfterTry(i)).isTrue();
+                }
+                ch.close();
+                return null;
+            });
+            for (int i = 0; i < n; i++) {
+                assertThat(ch.receiveOrNullAfterTry()).isEqualTo(i);
+            }
+            assertThat(ch.receiveOrNullAfterTry()).as("closed and drained").isNull();
+            s.get();
+        }
+        assertThat(ch.sendOrClosedAfterTry(1)).as("a send after close").isFalse();
+        assertThat(ch.tryReceive()).isNull();
+    }
+
+    @Test
+    void afterTryVariantsCompleteAtOnceWhenTheyCanAndGrowAnUnboundedBuffer() throws Exception {
+        Channel<Integer> ch = Channel.unbounded();
+        int n = 10 * RingBuffer.INITIAL_ARRAY; // past several doublings, each with the node already allocated
+        for (int i = 0; i < n; i++) {
+            assertThat(ch.sendOrClosedAfterTry(i)).isTrue();
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(ch.receiveOrNullAfterTry()).isEqualTo(i);
+        }
+        assertThat(ch.tryReceive()).isNull();
+    }
+
+    @ParameterizedTest(name = "capacity {0}")
+    @ValueSource(ints = {0, 1, 16})
+    void interruptedBlockedAfterTrySendThrowsAndDeliversNothing(int capacity) throws Exception {
+        Channel<Integer> ch = Channel.create(capacity);
+        for (int i = 0; i < capacity; i++) {
+            ch.send(i);
+        }
+        try (Threads threads = new Threads()) {
+            Threads.Outcome<Boolean> s = threads.call("sender", () -> ch.sendOrClosedAfterTry(999));
+            Waiting.untilBlocked(s.thread);
+            s.thread.interrupt();
+            assertThat(s.failure()).isInstanceOf(InterruptedException.class);
+            for (int i = 0; i < capacity; i++) {
+                assertThat(ch.tryReceive()).isEqualTo(i);
+            }
+            assertThat(ch.tryReceive()).as("the interrupted send's value").isNull();
+        }
+    }
+
+    @ParameterizedTest(name = "capacity {0}")
+    @ValueSource(ints = {0, 1, 16, Channel.UNBOUNDED})
+    void interruptedBlockedAfterTryReceiveThrowsAndConsumesNothing(int capacity) throws Exception {
+        Channel<Integer> ch = Channel.create(capacity);
+        try (Threads threads = new Threads()) {
+            Threads.Outcome<Integer> r = threads.call("receiver", ch::receiveOrNullAfterTry);
+            Waiting.untilBlocked(r.thread);
+            r.thread.interrupt();
+            assertThat(r.failure()).isInstanceOf(InterruptedException.class);
+            if (capacity == RENDEZVOUS) {
+                assertThat(ch.trySend(7)).as("no receiver was left behind").isEqualTo(Channel.Offer.FULL);
+            } else {
+                assertThat(ch.trySend(7)).isEqualTo(Channel.Offer.DELIVERED);
+                assertThat(ch.tryReceive()).as("the dead receiver swallowed nothing").isEqualTo(7);
+            }
+        }
+    }
+
+    @Test
+    void afterTryOpsThatCannotCompleteThrowAtOnceWhenAlreadyInterruptedAndEnqueueNothing() {
+        Channel<Integer> ch = Channel.rendezvous();
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(() -> ch.sendOrClosedAfterTry(1)).isInstanceOf(InterruptedException.class);
+        assertThat(Thread.interrupted()).isFalse();
+        assertThat(ch.tryReceive()).as("no sender was left behind").isNull();
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(ch::receiveOrNullAfterTry).isInstanceOf(InterruptedException.class);
+        assertThat(Thread.interrupted()).isFalse();
+        assertThat(ch.trySend(2)).as("no receiver was left behind").isEqualTo(Channel.Offer.FULL);
+    }
+
+    @Test
+    void afterTryVariantsRejectNullNamingTheArgument() {
+        Channel<Integer> ch = Channel.rendezvous();
+        assertThatThrownBy(() -> ch.sendOrClosedAfterTry(null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("value");
+    }
 }
