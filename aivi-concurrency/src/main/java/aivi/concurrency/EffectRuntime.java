@@ -6,7 +6,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -32,7 +31,6 @@ public final class EffectRuntime implements AutoCloseable {
     }
 
     private final RuntimeConfig config;
-    private final ThreadFactory threads;
     private final AtomicLong live = new AtomicLong();
     /**
      * The number of the next fiber's thread name, {@code fiberNamePrefix} + number, from 1. Counted here rather
@@ -51,7 +49,6 @@ public final class EffectRuntime implements AutoCloseable {
 
     private EffectRuntime(RuntimeConfig config, boolean virtualTime) {
         this.config = config;
-        this.threads = Thread.ofVirtual().factory();
         this.detached = new ScopeImpl(this, null, null, false);
         this.timers = new Timers(this);
         this.idle = virtualTime ? new IdleTracker(this, (TestClock) config.clock()) : null;
@@ -339,9 +336,11 @@ public final class EffectRuntime implements AutoCloseable {
     /** An unstarted virtual thread for {@code r}, named {@code name}, or by the prefix and a number if null. */
     Thread newThread(Runnable r, String name) {
         long number = nextNumber.getAndIncrement(); // every fiber takes a number, named or not, as before
-        Thread t = threads.newThread(r);
-        t.setName(name != null ? name : config.fiberNamePrefix().concat(Long.toString(number)));
-        return t;
+        // The name goes in through the builder rather than Thread.setName, which is synchronized: a monitor
+        // taken and released on every spawn (about 30 ns of a spawn + join, docs/benchmarks.md, 2026-12-03).
+        return Thread.ofVirtual()
+                .name(name != null ? name : config.fiberNamePrefix().concat(Long.toString(number)))
+                .unstarted(r);
     }
 
     void fiberStarted() {
