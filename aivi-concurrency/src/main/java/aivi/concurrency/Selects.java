@@ -25,7 +25,8 @@ final class Selects {
      * built once, with the effect. The step first runs the select's immediate phase alone (what a select that
      * finds a clause ready does anyway: the same locked scan, linearized in the same critical section), with no
      * lambda, no {@link Exit} and no wait bookkeeping; only when no clause is ready does it enter the fiber's one
-     * wait loop (Fiber.blockFor), whose blocking select scans once more before it registers. The cancellation check
+     * wait loop (Fiber.blockFor), whose blocking select scans once more and, still under the same locks,
+     * registers its nodes (allocated before that pass: Select.selectAfterTry). The cancellation check
      * before the fast path is the run loop's (or Direct.await's) check before every step. The clause's function,
      * user code, runs after the select has committed, outside the wait.
      */
@@ -40,8 +41,10 @@ final class Selects {
 
         @Override
         Object step(Fiber fiber) {
-            Selection s = Select.selectOrDefault(plan);
-            if (s instanceof Selection.Default) {
+            // A select whose every clause would most likely wait skips the try (Plan.likelyWaits): the blocking
+            // select's first pass decides exactly, under the same locks, and takes a clause that is ready.
+            Selection s = plan.likelyWaits() ? null : Select.selectOrDefault(plan);
+            if (s == null || s instanceof Selection.Default) {
                 Exit<Object, Selection> e = fiber.blockFor(FiberDump.Activity.SELECT, clauses, this::block);
                 if (!(e instanceof Exit.Success<Object, Selection> ok)) {
                     throw Node.Halt.of(e);
@@ -52,7 +55,7 @@ final class Selects {
         }
 
         private Selection block() throws InterruptedException {
-            return Select.select(plan);
+            return Select.selectAfterTry(plan); // the try above found nothing ready: enqueue on the first pass
         }
     }
 

@@ -86,6 +86,39 @@ class ChannelStepsTest {
         assertThat(closed.flatMap(ch -> ch.second().fold(0, Integer::sum)).runOrThrow()).isZero();
     }
 
+    /**
+     * A closed channel on which an open one's send or receive would wait (rendezvous; a full buffer): whichever
+     * of the try and the blocking call (sendOrClosedAfterTry / receiveOrNullAfterTry) sees the close, it is
+     * reported the same way, with the same message, and nothing is delivered.
+     */
+    @ParameterizedTest(name = "capacity {0}")
+    @ValueSource(ints = {0, 1})
+    void closedChannelsWhereAnOpenOneWouldWaitAreReportedInEveryForm(int capacity) {
+        Effect<String, Pair<Sender<Integer>, Receiver<Integer>>> closed = channel(capacity).flatMap(ch ->
+                (capacity == 0 ? Effect.<String>unit() : ch.first().<String>send(7)).then(ch.first().<String>close())
+                        .as(ch));
+        assertThat(closed.flatMap(ch -> ch.first().<String>sendOrClosed(1)).runOrThrow())
+                .isEqualTo(Result.err(ChannelError.CLOSED));
+        assertThat(closed.flatMap(ch -> ch.first().<String>send(1)).run())
+                .isInstanceOfSatisfying(Exit.Defect.class, d -> assertThat(d.cause())
+                        .isInstanceOf(ChannelClosedException.class)
+                        .hasMessage("send: the channel was closed; the value was not delivered"));
+        Exit<String, Unit> viaAwait = closed.flatMap(ch -> Effect.<String, Unit>gen(d -> d.await(ch.first().send(1))))
+                .run();
+        assertThat(viaAwait).isInstanceOfSatisfying(Exit.Defect.class,
+                d -> assertThat(d.cause()).isInstanceOf(ChannelClosedException.class));
+        // The buffered value is still received, then the close; a rejected send added nothing.
+        long expected = capacity == 0 ? 0 : 7;
+        assertThat(closed.flatMap(ch -> ch.first().<String>sendOrClosed(1).then(ch.second().fold(0L, Long::sum)))
+                .runOrThrow()).isEqualTo(expected);
+        assertThat(closed.flatMap(ch -> Effect.<String, Result<ChannelError, Integer>>gen(d -> {
+            if (capacity > 0) {
+                assertThat(d.await(ch.second().recv())).isEqualTo(Result.ok(7));
+            }
+            return d.await(ch.second().recv());
+        })).runOrThrow()).isEqualTo(Result.err(ChannelError.CLOSED));
+    }
+
     @Test
     void aThrowingFoldFunctionIsADefectWithThatException() {
         IllegalStateException boom = new IllegalStateException("boom");

@@ -29,7 +29,8 @@ import java.util.concurrent.locks.LockSupport;
 //
 // Exception safety (see Channel, "Exception safety"). Nothing is allocated and no user code runs under
 // the locks: the clock is read before locking; the waiter and its nodes are allocated after a first
-// pass found nothing ready, and the pass is then repeated (a clause may have become ready meanwhile); an
+// pass found nothing ready, and the pass is then repeated (a clause may have become ready meanwhile), or,
+// for a caller whose selectOrDefault just found nothing (selectAfterTry), before the first pass; an
 // unbounded channel with a full buffer is grown outside the locks, then the pass is repeated. A throw
 // anywhere in a pass releases every lock still held with plain volatile stores (no call until all are
 // free). If the wait itself throws, the select is cancelled and its nodes unlinked before the throw
@@ -164,6 +165,26 @@ public final class Select {
             this.order = lockOrder(clauses);
             this.prioritized = prioritized;
         }
+
+        /**
+         * A hint, read without any lock: whether every clause would most likely have to wait now (see
+         * {@link Channel#sendLikelyWaits}). It may be stale either way; a caller uses it only to skip a
+         * {@link #selectOrDefault(Plan)} that would find nothing and go to {@link #selectAfterTry(Plan)},
+         * which decides exactly.
+         *
+         * @return true if a select over this plan would probably wait (false for a plan with no clause)
+         */
+        public boolean likelyWaits() {
+            if (clauses.length == 0) {
+                return false;
+            }
+            for (SelectClause<?> c : clauses) {
+                if (c.value == null ? !c.channel.receiveLikelyWaits() : !c.channel.sendLikelyWaits()) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /**
@@ -192,7 +213,26 @@ public final class Select {
         if (plan.clauses.length == 0) {
             throw new IllegalArgumentException("select: needs at least one clause, a default or a timeout, was empty");
         }
-        return run(plan.clauses, plan.order, false, false, null, 0L, plan.prioritized);
+        return run(plan.clauses, plan.order, false, false, null, 0L, plan.prioritized, false);
+    }
+
+    /**
+     * {@link #select(Plan)} for a caller whose {@link #selectOrDefault(Plan)} over the same plan has just
+     * found no clause ready: the select will most likely wait, so its waiter and nodes are allocated before
+     * the first locked pass, which then registers them at once if still no clause is ready. That saves the
+     * pass (every channel's lock taken and released) that {@link #select(Plan)} spends on finding out it
+     * needs them. Same contract as {@link #select(Plan)}.
+     *
+     * @param plan the clauses, at least one
+     * @return {@link Selection.Received}, {@link Selection.Sent} or {@link Selection.Closed}
+     * @throws InterruptedException     if interrupted before any clause committed
+     * @throws IllegalArgumentException if the plan has no clause
+     */
+    public static Selection selectAfterTry(Plan plan) throws InterruptedException {
+        if (plan.clauses.length == 0) {
+            throw new IllegalArgumentException("select: needs at least one clause, a default or a timeout, was empty");
+        }
+        return run(plan.clauses, plan.order, false, false, null, 0L, plan.prioritized, true);
     }
 
     /**
@@ -203,7 +243,7 @@ public final class Select {
      */
     public static Selection selectOrDefault(Plan plan) {
         try {
-            return run(plan.clauses, plan.order, true, false, null, 0L, plan.prioritized);
+            return run(plan.clauses, plan.order, true, false, null, 0L, plan.prioritized, false);
         } catch (InterruptedException impossible) {
             throw new AssertionError("a select with a default never waits", impossible);
         }
@@ -222,7 +262,7 @@ public final class Select {
         Objects.requireNonNull(clock, "selectWithin: clock must not be null");
         long now = clock.nanoTime();
         long deadline = timeoutNanos <= 0 ? now : saturatedAdd(now, timeoutNanos);
-        return run(plan.clauses, plan.order, false, true, clock, deadline, plan.prioritized);
+        return run(plan.clauses, plan.order, false, true, clock, deadline, plan.prioritized, false);
     }
 
     /** The one shared {@link Selection.Default}: it carries nothing. */
@@ -255,13 +295,15 @@ public final class Select {
     private static final int ENQUEUED = 9;
 
     private static Selection run(SelectClause<?>[] cs, Channel<?>[] order, boolean withDefault, boolean timed,
-            Clock clock, long deadline, boolean prioritized) throws InterruptedException {
+            Clock clock, long deadline, boolean prioritized, boolean preallocate) throws InterruptedException {
         int n = cs.length;
         int[] poll = pollOrder(n, prioritized);
         // The user's clock is read before any lock is taken: no user code runs under a channel lock.
         boolean expired = timed && clock.nanoTime() - deadline >= 0;
-        Waiter w = null;
-        WaitNode[] nodes = null;
+        // The waiter and nodes: allocated outside the locks, up front for a caller whose try just failed
+        // (selectAfterTry), else after a first pass found nothing ready.
+        Waiter w = preallocate ? new Waiter(Thread.currentThread()) : null;
+        WaitNode[] nodes = preallocate ? nodes(cs, w) : null;
         int spins = SpinPolicy.MAX_SPINS;
         for (;;) {
             int outcome = NONE;
@@ -362,16 +404,22 @@ public final class Select {
                 case NEEDS_NODES:
                     // Allocated outside the locks; the next pass scans again before registering them.
                     w = new Waiter(Thread.currentThread());
-                    nodes = new WaitNode[n];
-                    for (int i = 0; i < n; i++) {
-                        SelectClause<?> c = cs[i];
-                        nodes[i] = new WaitNode(w, i, c.value != null, c.value);
-                    }
+                    nodes = nodes(cs, w);
                     break;
                 default:
                     return awaitEnqueued(cs, w, nodes, spins, order, timed, clock, deadline);
             }
         }
+    }
+
+    /** One wait node per clause, all sharing {@code w}. */
+    private static WaitNode[] nodes(SelectClause<?>[] cs, Waiter w) {
+        WaitNode[] nodes = new WaitNode[cs.length];
+        for (int i = 0; i < cs.length; i++) {
+            SelectClause<?> c = cs[i];
+            nodes[i] = new WaitNode(w, i, c.value != null, c.value);
+        }
+        return nodes;
     }
 
     /** The waiting phase of {@link #run}, entered without locks once every node is enqueued. */

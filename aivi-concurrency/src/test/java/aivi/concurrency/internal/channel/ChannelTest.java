@@ -451,4 +451,34 @@ class ChannelTest {
         assertThatThrownBy(() -> ch.sendOrClosedAfterTry(null))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("value");
     }
+
+    @Test
+    void theWaitHintsAnswerExactlyWhenNothingRaces() throws Exception {
+        Channel<Integer> rendezvous = Channel.rendezvous();
+        assertThat(rendezvous.sendLikelyWaits()).as("no receiver").isTrue();
+        assertThat(rendezvous.receiveLikelyWaits()).as("no sender").isTrue();
+        try (Threads threads = new Threads()) {
+            Threads.Outcome<Integer> r = threads.call("receiver", rendezvous::receiveOrNull);
+            Waiting.untilBlocked(r.thread);
+            assertThat(rendezvous.sendLikelyWaits()).as("a receiver waits").isFalse();
+            rendezvous.send(1);
+            assertThat(r.get()).isEqualTo(1);
+            Threads.Outcome<Boolean> s = threads.call("sender", () -> rendezvous.sendOrClosed(2));
+            Waiting.untilBlocked(s.thread);
+            assertThat(rendezvous.receiveLikelyWaits()).as("a sender waits").isFalse();
+            assertThat(rendezvous.receiveOrNull()).isEqualTo(2);
+            assertThat(s.get()).isTrue();
+        }
+        Channel<Integer> one = Channel.buffered(1);
+        assertThat(one.sendLikelyWaits()).as("room").isFalse();
+        assertThat(one.receiveLikelyWaits()).as("empty").isTrue();
+        one.send(1);
+        assertThat(one.sendLikelyWaits()).as("full").isTrue();
+        assertThat(one.receiveLikelyWaits()).as("a value").isFalse();
+        Channel<Integer> unbounded = Channel.unbounded();
+        for (int i = 0; i < 3 * RingBuffer.INITIAL_ARRAY; i++) {
+            assertThat(unbounded.sendLikelyWaits()).as("an unbounded send never waits").isFalse();
+            unbounded.send(i);
+        }
+    }
 }

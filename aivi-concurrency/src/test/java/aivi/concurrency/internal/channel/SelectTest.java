@@ -258,4 +258,74 @@ class SelectTest {
         assertThat(accounted).hasSize(receivedBySelectors.size() + leftInIn.size()).isEqualTo(sentIn);
         assertThat(receivedOut).isEqualTo(sentBySelectors);
     }
+
+    // selectAfterTry (the fiber path: its selectOrDefault just found nothing, so the waiter and nodes are
+    // allocated up front and the first locked pass registers them) keeps every rule of select.
+
+    @Test
+    void selectAfterTryTakesAClauseThatIsReadyOnItsFirstPass() throws Exception {
+        Channel<String> a = Channel.rendezvous();
+        Channel<String> b = Channel.create(1);
+        b.send("from b");
+        Select.Plan plan = Select.plan(List.of(SelectClause.receive(a), SelectClause.receive(b)), false);
+        assertThat(Select.selectAfterTry(plan)).isEqualTo(new Selection.Received(1, "from b"));
+        assertThat(b.tryReceive()).isNull();
+        assertThat(a.trySend("x")).as("no receiver left behind on a").isEqualTo(Channel.Offer.FULL);
+        a.close();
+        assertThat(Select.selectAfterTry(plan)).as("a closed channel's clause is ready").isEqualTo(new Selection.Closed(0));
+    }
+
+    @Test
+    void aWaitingSelectAfterTryIsCommittedByTheFirstCounterpartOnly() throws Exception {
+        Channel<String> a = Channel.rendezvous();
+        Channel<String> b = Channel.rendezvous();
+        Select.Plan plan = Select.plan(List.of(SelectClause.receive(a), SelectClause.send(b, "out")), false);
+        try (Threads threads = new Threads()) {
+            Threads.Outcome<Selection> sel = threads.call("selector", () -> Select.selectAfterTry(plan));
+            Waiting.untilBlocked(sel.thread);
+            assertThat(b.receiveOrNull()).isEqualTo("out");
+            assertThat(sel.get()).isEqualTo(new Selection.Sent(1));
+            assertThat(a.trySend("late")).as("no receiver left behind").isEqualTo(Channel.Offer.FULL);
+        }
+    }
+
+    @Test
+    void anInterruptedSelectAfterTryThrowsAndCommitsNothing() throws Exception {
+        Channel<String> a = Channel.rendezvous();
+        Channel<String> b = Channel.rendezvous();
+        Select.Plan plan = Select.plan(List.of(SelectClause.receive(a), SelectClause.send(b, "x")), false);
+        try (Threads threads = new Threads()) {
+            Threads.Outcome<Selection> sel = threads.call("selector", () -> Select.selectAfterTry(plan));
+            Waiting.untilBlocked(sel.thread);
+            sel.thread.interrupt();
+            assertThat(sel.failure()).isInstanceOf(InterruptedException.class);
+            assertThat(a.trySend("v")).isEqualTo(Channel.Offer.FULL);
+            assertThat(b.tryReceive()).isNull();
+        }
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(() -> Select.selectAfterTry(plan)).as("interrupted before it could wait")
+                .isInstanceOf(InterruptedException.class);
+        assertThat(Thread.interrupted()).isFalse();
+        assertThat(a.trySend("v")).as("nothing registered").isEqualTo(Channel.Offer.FULL);
+        assertThatThrownBy(() -> Select.selectAfterTry(Select.plan(List.of(), false)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one clause");
+    }
+
+    @Test
+    void likelyWaitsAnswersExactlyWhenNothingRaces() throws Exception {
+        Channel<String> a = Channel.rendezvous();
+        Channel<String> b = Channel.create(1);
+        Select.Plan plan = Select.plan(List.of(SelectClause.receive(a), SelectClause.send(b, "x")), false);
+        assertThat(plan.likelyWaits()).as("room in b").isFalse();
+        b.send("fill");
+        assertThat(plan.likelyWaits()).as("a empty, b full").isTrue();
+        try (Threads threads = new Threads()) {
+            Threads.Outcome<Boolean> s = threads.call("sender", () -> a.sendOrClosed("v"));
+            Waiting.untilBlocked(s.thread);
+            assertThat(plan.likelyWaits()).as("a sender waits on a").isFalse();
+            assertThat(Select.select(plan)).isEqualTo(new Selection.Received(0, "v"));
+            assertThat(s.get()).isTrue();
+        }
+        assertThat(Select.plan(List.of(), false).likelyWaits()).as("no clause").isFalse();
+    }
 }
