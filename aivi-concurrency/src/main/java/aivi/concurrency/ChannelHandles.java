@@ -216,10 +216,7 @@ final class ChannelHandles {
                             ? fiber.blockFor(FiberDump.Activity.SEND, channel,
                                     () -> channel.sendOrClosedAfterTry(value) ? OK_UNIT : CLOSED_UNIT)
                             : fiber.blockFor(FiberDump.Activity.SEND, channel, () -> {
-                                if (!channel.sendOrClosedAfterTry(value)) {
-                                    throw new ChannelClosedException(
-                                            "send: the channel was closed; the value was not delivered");
-                                }
+                                channel.sendAfterTry(value);
                                 return Unit.UNIT;
                             });
                     JfrEvents.channelWaitEnd(wait, "send", channel);

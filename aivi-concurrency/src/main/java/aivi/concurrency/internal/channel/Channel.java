@@ -235,9 +235,27 @@ public final class Channel<A> extends RingBuffer {
      */
     public void send(A value) throws InterruptedException {
         if (!sendOrClosed(value)) {
-            throw new ChannelClosedException("send: the channel was closed; the value was not delivered");
+            throw new ChannelClosedException(SEND_CLOSED);
         }
     }
+
+    /**
+     * {@link #send} for a caller whose {@link #trySend} of {@code value} has just returned {@link Offer#FULL}
+     * (see {@link #sendOrClosedAfterTry}). Same contract as {@link #send}.
+     *
+     * @param value the value, not null
+     * @throws ChannelClosedException if the channel is closed, or closes while this send waits; the
+     *                                value was not delivered
+     * @throws InterruptedException   if interrupted before the value was delivered
+     * @throws NullPointerException   if {@code value} is null
+     */
+    public void sendAfterTry(A value) throws InterruptedException {
+        if (!sendOrClosedAfterTry(value)) {
+            throw new ChannelClosedException(SEND_CLOSED);
+        }
+    }
+
+    private static final String SEND_CLOSED = "send: the channel was closed; the value was not delivered";
 
     /**
      * Like {@link #send}, but reports a closed channel by returning {@code false} instead of throwing.

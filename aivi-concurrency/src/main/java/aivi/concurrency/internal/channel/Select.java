@@ -210,10 +210,7 @@ public final class Select {
      * @throws IllegalArgumentException if the plan has no clause
      */
     public static Selection select(Plan plan) throws InterruptedException {
-        if (plan.clauses.length == 0) {
-            throw new IllegalArgumentException("select: needs at least one clause, a default or a timeout, was empty");
-        }
-        return run(plan.clauses, plan.order, false, false, null, 0L, plan.prioritized, false);
+        return untimed(plan, false);
     }
 
     /**
@@ -229,10 +226,15 @@ public final class Select {
      * @throws IllegalArgumentException if the plan has no clause
      */
     public static Selection selectAfterTry(Plan plan) throws InterruptedException {
+        return untimed(plan, true);
+    }
+
+    /** The waiting, untimed select of both entry points above. */
+    private static Selection untimed(Plan plan, boolean preallocate) throws InterruptedException {
         if (plan.clauses.length == 0) {
             throw new IllegalArgumentException("select: needs at least one clause, a default or a timeout, was empty");
         }
-        return run(plan.clauses, plan.order, false, false, null, 0L, plan.prioritized, true);
+        return run(plan.clauses, plan.order, false, false, null, 0L, plan.prioritized, preallocate);
     }
 
     /**

@@ -4,6 +4,7 @@ import aivi.concurrency.ChannelClosedException;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
@@ -213,16 +214,20 @@ class ChannelTest {
         }
     }
 
-    @ParameterizedTest(name = "capacity {0}")
-    @ValueSource(ints = {0, 1, 16})
-    void interruptedBlockedSendThrowsAndDeliversNothing(int capacity) throws Exception {
+    @ParameterizedTest(name = "capacity {0}, after a try {1}")
+    @CsvSource({"0, false", "1, false", "16, false", "0, true", "1, true", "16, true"})
+    void interruptedBlockedSendThrowsAndDeliversNothing(int capacity, boolean afterTry) throws Exception {
         Channel<Integer> ch = Channel.create(capacity);
         for (int i = 0; i < capacity; i++) {
             ch.send(i);
         }
         try (Threads threads = new Threads()) {
             Threads.Outcome<Void> s = threads.call("sender", () -> {
-                ch.send(999);
+                if (afterTry) {
+                    ch.sendAfterTry(999);
+                } else {
+                    ch.send(999);
+                }
                 return null;
             });
             Waiting.untilBlocked(s.thread);
@@ -238,12 +243,13 @@ class ChannelTest {
         }
     }
 
-    @ParameterizedTest(name = "capacity {0}")
-    @ValueSource(ints = {0, 1, 16, Channel.UNBOUNDED})
-    void interruptedBlockedReceiveThrowsAndConsumesNothing(int capacity) throws Exception {
+    @ParameterizedTest(name = "capacity {0}, after a try {1}")
+    @CsvSource({"0, false", "1, false", "16, false", "-1, false", "0, true", "1, true", "16, true", "-1, true"})
+    void interruptedBlockedReceiveThrowsAndConsumesNothing(int capacity, boolean afterTry) throws Exception {
         Channel<Integer> ch = Channel.create(capacity);
         try (Threads threads = new Threads()) {
-            Threads.Outcome<Integer> r = threads.call("receiver", ch::receiveOrNull);
+            Threads.Outcome<Integer> r = threads.call("receiver",
+                    afterTry ? ch::receiveOrNullAfterTry : ch::receiveOrNull);
             Waiting.untilBlocked(r.thread);
             r.thread.interrupt();
             assertThat(r.failure()).isInstanceOf(InterruptedException.class);
@@ -393,43 +399,6 @@ class ChannelTest {
             assertThat(ch.receiveOrNullAfterTry()).isEqualTo(i);
         }
         assertThat(ch.tryReceive()).isNull();
-    }
-
-    @ParameterizedTest(name = "capacity {0}")
-    @ValueSource(ints = {0, 1, 16})
-    void interruptedBlockedAfterTrySendThrowsAndDeliversNothing(int capacity) throws Exception {
-        Channel<Integer> ch = Channel.create(capacity);
-        for (int i = 0; i < capacity; i++) {
-            ch.send(i);
-        }
-        try (Threads threads = new Threads()) {
-            Threads.Outcome<Boolean> s = threads.call("sender", () -> ch.sendOrClosedAfterTry(999));
-            Waiting.untilBlocked(s.thread);
-            s.thread.interrupt();
-            assertThat(s.failure()).isInstanceOf(InterruptedException.class);
-            for (int i = 0; i < capacity; i++) {
-                assertThat(ch.tryReceive()).isEqualTo(i);
-            }
-            assertThat(ch.tryReceive()).as("the interrupted send's value").isNull();
-        }
-    }
-
-    @ParameterizedTest(name = "capacity {0}")
-    @ValueSource(ints = {0, 1, 16, Channel.UNBOUNDED})
-    void interruptedBlockedAfterTryReceiveThrowsAndConsumesNothing(int capacity) throws Exception {
-        Channel<Integer> ch = Channel.create(capacity);
-        try (Threads threads = new Threads()) {
-            Threads.Outcome<Integer> r = threads.call("receiver", ch::receiveOrNullAfterTry);
-            Waiting.untilBlocked(r.thread);
-            r.thread.interrupt();
-            assertThat(r.failure()).isInstanceOf(InterruptedException.class);
-            if (capacity == RENDEZVOUS) {
-                assertThat(ch.trySend(7)).as("no receiver was left behind").isEqualTo(Channel.Offer.FULL);
-            } else {
-                assertThat(ch.trySend(7)).isEqualTo(Channel.Offer.DELIVERED);
-                assertThat(ch.tryReceive()).as("the dead receiver swallowed nothing").isEqualTo(7);
-            }
-        }
     }
 
     @Test
