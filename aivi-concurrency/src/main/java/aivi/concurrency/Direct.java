@@ -131,6 +131,9 @@ public final class Direct<E> {
     @SuppressWarnings({"unchecked", "rawtypes"})
     static Exit<Object, Object> runBody(Fiber fiber, Effect.Body body) {
         Direct d = new Direct(fiber);
+        int nesting = fiber.loopNesting;
+        // The body is user code of any depth: a spawn it awaits must probe the stack (see Fiber.loopNesting).
+        fiber.loopNesting = Fiber.DEEP_STACK;
         try {
             Object value = body.run(d);
             if (d.escaped != null) {
@@ -146,6 +149,7 @@ public final class Direct<E> {
         } catch (Throwable t) {
             return withSwallowed(d, RunLoop.classify(fiber, t));
         } finally {
+            fiber.loopNesting = nesting;
             d.finished = true;
         }
     }

@@ -110,6 +110,26 @@ final class Fiber extends CompletionWord implements Runnable {
 
     /** Set before the thread starts (happens-before by {@link Thread#start}); read by cancellers under lock. */
     Thread thread;
+
+    // Stack depth at a spawn. Thread.start of a virtual thread is not safe against a stack overflow (see start),
+    // so a spawn from a stack of unknown depth first probes that the stack can take a chain deeper than the
+    // start's: about 100 ns, most of a spawn's cost over a raw thread's. The probe is needed only when the depth
+    // is unknown. loopNesting counts the run loops active on this fiber's thread (RunLoop.run saves it, adds one
+    // and puts the saved value back), and Direct.runBody sets it to DEEP_STACK for as long as a gen block's body,
+    // which is user code of any depth, is on the stack. Every other frame between the fiber's base (Fiber.run, at
+    // the bottom of its own thread) and a step is a library frame of bounded depth: the loop, a step, and the
+    // library constructs that run nested loops (scopes, brackets, finalizers, retries). User callbacks called by
+    // the loop (map and flatMap functions, thunks) return before the next step runs, and cannot run a step
+    // themselves. So a step that runs while loopNesting <= SHALLOW_NESTING is within a few kilobytes of the
+    // thread's base, and its spawn needs no probe. Fiber thread only, plain field. The save/restore pairs are
+    // strictly nested; a throw that skips a restore leaves the value higher, never lower, than the true nesting,
+    // which only costs a probe, and the enclosing restore repairs it.
+    /** Run loops active on this fiber's thread, or {@link #DEEP_STACK} and above inside a gen body. */
+    int loopNesting;
+    /** {@link #loopNesting} while user frames of unknown depth are on this fiber's stack. */
+    static final int DEEP_STACK = 1 << 20;
+    /** The deepest {@link #loopNesting} at which a spawn skips the stack probe (see {@link #start}). */
+    static final int SHALLOW_NESTING = 4;
     /** The outcome; written once by the fiber before it terminates. */
     volatile Exit<?, ?> exit;
     /** Someone joined or awaited this fiber, so its failure was observed. */
@@ -246,7 +266,11 @@ final class Fiber extends CompletionWord implements Runnable {
             // whose branch never started). Make sure first that the stack can take a call chain deeper than the
             // start's (as the timer queue does before it starts or wakes its thread); if not, this throws here,
             // before anything of the thread changed, and the start fails cleanly.
-            Timers.probeStack(Timers.STACK_PROBE_DEPTH);
+            // The probe is skipped when the spawner is a fiber running a step at a known, shallow depth (see
+            // loopNesting).
+            if (spawner == null || spawner.loopNesting > SHALLOW_NESTING || spawner.thread != Thread.currentThread()) {
+                Timers.probeStack(Timers.STACK_PROBE_DEPTH);
+            }
             t.start();
         } catch (Throwable e) {
             if (idle != null) {

@@ -81,7 +81,14 @@ final class RunLoop {
         // field reads on the way in, two compares on the way out.
         int entryTop = fiber.top;
         int entryScopes = fiber.scopeCount;
-        Exit<Object, Object> exit = loop(fiber, start);
+        int entryNesting = fiber.loopNesting; // see Fiber.loopNesting
+        fiber.loopNesting = entryNesting + 1;
+        Exit<Object, Object> exit;
+        try {
+            exit = loop(fiber, start);
+        } finally {
+            fiber.loopNesting = entryNesting; // a field write: it cannot fail
+        }
         if (fiber.top != entryTop || fiber.scopeCount != entryScopes) {
             fiber.restoreStacks(entryTop, entryScopes);
         }

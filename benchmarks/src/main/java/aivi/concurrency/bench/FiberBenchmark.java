@@ -38,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>{@code vt_startJoin} (baseline): {@code Thread.ofVirtual().start(r).join()}.</li>
- *   <li>{@code fiber_spawnJoin}: {@code spawn(unit).flatMap(Task::join)}.</li>
+ *   <li>{@code fiber_spawnJoin}: {@code spawn(unit).flatMap(Task::join)}, awaited in an {@code Effect.gen}
+ *       loop.</li>
+ *   <li>{@code fiber_spawnJoinLoop}: the same, {@link #N} times in a recursive {@code flatMap} loop.</li>
  *   <li>{@code fiber_par}: {@code par(unit, unit)} (one branch on the caller, one on a new fiber).</li>
  *   <li>{@code fiber_race}: {@code race(unit, unit)}.</li>
  *   <li>{@code fiber_timeoutWith} and its JDK baseline {@code jdk_scheduledTimeout}: a time limit around
@@ -67,6 +69,7 @@ public class FiberBenchmark {
     private static final Effect<String, Unit> UNIT = Effect.unit();
 
     private Effect<String, Unit> spawnJoinN;
+    private Effect<String, Unit> spawnJoinLoopN;
     private Effect<String, Unit> parN;
     private Effect<String, Unit> raceN;
     private Effect<String, Unit> timeoutN;
@@ -81,6 +84,7 @@ public class FiberBenchmark {
         stpe.setRemoveOnCancelPolicy(true);
         scheduler = stpe;
         spawnJoinN = repeat(Concurrency.spawn(UNIT).flatMap(Task::join));
+        spawnJoinLoopN = repeatLoop(Concurrency.spawn(UNIT).flatMap(Task::join), N);
         parN = repeat(Concurrency.par(UNIT, UNIT).asUnit());
         raceN = repeat(Concurrency.race(UNIT, UNIT));
         timeoutN = repeat(Concurrency.timeoutWith(10_000, "timeout", UNIT));
@@ -114,6 +118,11 @@ public class FiberBenchmark {
         });
     }
 
+    /** {@code op} run {@code n} times in a row on one fiber, as a recursive {@code flatMap} loop. */
+    private static Effect<String, Unit> repeatLoop(Effect<String, ?> op, int n) {
+        return n == 0 ? Effect.unit() : op.flatMap(x -> repeatLoop(op, n - 1));
+    }
+
     private void runOnFiber(Effect<String, Unit> e) {
         Exit<String, Unit> exit = rt.run(e);
         if (!(exit instanceof Exit.Success)) {
@@ -145,6 +154,12 @@ public class FiberBenchmark {
     @OperationsPerInvocation(N)
     public void fiber_spawnJoin() {
         runOnFiber(spawnJoinN);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public void fiber_spawnJoinLoop() {
+        runOnFiber(spawnJoinLoopN);
     }
 
     @Benchmark
