@@ -40,10 +40,11 @@ public final class Channel<A> extends RingBuffer {
     //
     // Waiting. A blocked party parks on its Waiter, whose state moves exactly once from pending to final by CAS:
     // committed by a counterpart (or by close()), or cancelled by the owner (interrupt, timeout). On a rendezvous
-    // channel the owner first spins for an adaptive budget (see spinBudget), so that in a tight hand-off the
-    // counterpart usually commits while the owner is still running and no unpark is needed; buffered channels park
-    // at once, so the other side can run a whole batch against the buffer instead of trading every value in lock-
-    // step.
+    // channel, and on a buffer of one, the owner first spins for an adaptive budget (see SpinPolicy), so that in a
+    // tight hand-off the counterpart usually commits while the owner is still running and no unpark is needed;
+    // larger buffers park at once, so the other side can run a whole batch against the buffer instead of trading
+    // every value in lock-step. A buffer of one has no batch to run: every value is a hand-off, as on a rendezvous
+    // channel (measured: docs/benchmarks.md, "capacity 1 spins").
     //
     // Invariants (under the lock; "live" = a node whose waiter is still pending):
     //
@@ -135,7 +136,7 @@ public final class Channel<A> extends RingBuffer {
 
     /** The capacity as requested: 0, n, or {@link #UNBOUNDED}. */
     private final int capacity;
-    /** How long a waiter spins before parking: adaptive on a rendezvous channel, never on others. */
+    /** How long a waiter spins before parking: adaptive at capacity 0 and 1, never on larger buffers. */
     private final SpinPolicy spin;
     /** Unique, increasing: the global lock order for {@link Select}. */
     final long id = IDS.incrementAndGet();
@@ -153,7 +154,7 @@ public final class Channel<A> extends RingBuffer {
     private Channel(int capacity) {
         super(capacity == UNBOUNDED ? Integer.MAX_VALUE : capacity);
         this.capacity = capacity;
-        this.spin = capacity == 0 ? SpinPolicy.adaptive() : SpinPolicy.NEVER;
+        this.spin = capacity == 0 || capacity == 1 ? SpinPolicy.adaptive() : SpinPolicy.NEVER;
     }
 
     /**
@@ -724,7 +725,7 @@ public final class Channel<A> extends RingBuffer {
                 + ", buffered=" + buffered + (closed ? ", closed" : "") + "]";
     }
 
-    /** The current spin budget (0 for buffered channels). */
+    /** The current spin budget (0 for buffers larger than one). */
     int spins() {
         return spin.budget();
     }

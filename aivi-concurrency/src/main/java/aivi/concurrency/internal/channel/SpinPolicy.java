@@ -1,9 +1,10 @@
 package aivi.concurrency.internal.channel;
 
 /**
- * How long a channel waiter spins before it parks. Buffered and unbounded channels never spin
+ * How long a channel waiter spins before it parks. Channels that buffer more than one value never spin
  * ({@link #NEVER}): parking lets the other side run a whole batch against the buffer, which measured faster
- * than lock-step hand-offs. A rendezvous channel uses an {@linkplain #adaptive() adaptive} budget.
+ * than lock-step hand-offs (spinning at 16, 128 and unbounded too was measured and not kept). A rendezvous
+ * channel and a buffer of one, where every value is a hand-off, use an {@linkplain #adaptive() adaptive} budget.
  */
 // The adaptive budget doubles (plus MIN_SPINS) when a wait was completed while still spinning and halves when the
 // waiter had to park, within [MIN_SPINS, MAX_SPINS]. A busy spin pays only when the counterpart runs on another
@@ -19,12 +20,12 @@ package aivi.concurrency.internal.channel;
 // store is skipped at the bounds because both sides of the channel share its cache line.
 final class SpinPolicy {
     private static final int NCPU = Runtime.getRuntime().availableProcessors();
-    /** The most a rendezvous wait spins before parking; 0 on one CPU, where spinning only delays. */
+    /** The most a hand-off wait spins before parking; 0 on one CPU, where spinning only delays. */
     static final int MAX_SPINS = NCPU > 1 ? 128 : 0;
     /** The least: keeps probing, so that the budget can grow back when the machine quietens. */
     static final int MIN_SPINS = NCPU > 1 ? 4 : 0;
 
-    /** The policy of buffered and unbounded channels: park at once. */
+    /** The policy of buffers larger than one and of unbounded channels: park at once. */
     static final SpinPolicy NEVER = new SpinPolicy(false);
 
     private final boolean adapts;
@@ -35,7 +36,7 @@ final class SpinPolicy {
         this.budget = adapts ? MAX_SPINS : 0;
     }
 
-    /** A fresh adaptive budget (one per rendezvous channel), starting at {@link #MAX_SPINS}. */
+    /** A fresh adaptive budget (one per channel of capacity 0 or 1), starting at {@link #MAX_SPINS}. */
     static SpinPolicy adaptive() {
         return new SpinPolicy(true);
     }
