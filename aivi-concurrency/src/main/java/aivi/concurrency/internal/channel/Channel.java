@@ -44,7 +44,7 @@ public final class Channel<A> extends RingBuffer {
     // tight hand-off the counterpart usually commits while the owner is still running and no unpark is needed;
     // larger buffers park at once, so the other side can run a whole batch against the buffer instead of trading
     // every value in lock-step. A buffer of one has no batch to run: every value is a hand-off, as on a rendezvous
-    // channel (measured: docs/benchmarks.md, "capacity 1 spins").
+    // channel (measured: docs/benchmarks.md, "A buffer of one spins before parking").
     //
     // Invariants (under the lock; "live" = a node whose waiter is still pending):
     //
