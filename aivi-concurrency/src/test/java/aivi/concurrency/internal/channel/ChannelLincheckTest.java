@@ -140,26 +140,34 @@ public class ChannelLincheckTest {
             channel = Channel.create(capacity);
         }
 
+        /** The outcome of a waiting send, the same for both variants. */
+        private static String sent(boolean delivered) {
+            return delivered ? "sent" : "closed";
+        }
+
+        /** The outcome of a waiting receive, the same for both variants. */
+        private static String received(Integer v) {
+            return v == null ? "closed" : "got " + v;
+        }
+
         @Operation
         public String send(int value) throws InterruptedException {
-            return channel.sendOrClosed(value) ? "sent" : "closed";
+            return sent(channel.sendOrClosed(value));
         }
 
         @Operation
         public String receive() throws InterruptedException {
-            Integer v = channel.receiveOrNull();
-            return v == null ? "closed" : "got " + v;
+            return received(channel.receiveOrNull());
         }
 
         @Operation
         public String sendAfterTry(int value) throws InterruptedException {
-            return channel.sendOrClosedAfterTry(value) ? "sent" : "closed";
+            return sent(channel.sendOrClosedAfterTry(value));
         }
 
         @Operation
         public String receiveAfterTry() throws InterruptedException {
-            Integer v = channel.receiveOrNullAfterTry();
-            return v == null ? "closed" : "got " + v;
+            return received(channel.receiveOrNullAfterTry());
         }
 
         @Operation

@@ -40,18 +40,28 @@ class SelectTest {
         }
     }
 
-    @Test
-    void aWaitingSelectIsCommittedByTheFirstCounterpart() throws Exception {
+    /**
+     * The waiting select under test: {@link Select#select(List)}, or {@link Select#selectAfterTry} (for a caller
+     * whose try just failed), which must behave the same.
+     */
+    private static Selection waitingSelect(List<SelectClause<?>> clauses, boolean afterTry)
+            throws InterruptedException {
+        return afterTry ? Select.selectAfterTry(Select.plan(clauses, false)) : Select.select(clauses);
+    }
+
+    @ParameterizedTest(name = "afterTry {0}")
+    @ValueSource(booleans = {false, true})
+    void aWaitingSelectIsCommittedByTheFirstCounterpart(boolean afterTry) throws Exception {
         Channel<String> a = Channel.rendezvous();
         Channel<String> b = Channel.rendezvous();
+        List<SelectClause<?>> clauses = List.of(SelectClause.receive(a), SelectClause.send(b, "out"));
         try (Threads threads = new Threads()) {
-            Threads.Outcome<Selection> sel = threads.call("selector",
-                    () -> Select.select(List.of(SelectClause.receive(a), SelectClause.send(b, "out"))));
+            Threads.Outcome<Selection> sel = threads.call("selector", () -> waitingSelect(clauses, afterTry));
             Waiting.untilBlocked(sel.thread);
             assertThat(b.receiveOrNull()).isEqualTo("out");
             assertThat(sel.get()).isEqualTo(new Selection.Sent(1));
             // The receive clause consumed nothing and left no receiver behind.
-            assertThat(a.trySend("late")).isEqualTo(Channel.Offer.FULL);
+            assertThat(a.trySend("late")).as("no receiver left behind").isEqualTo(Channel.Offer.FULL);
         }
     }
 
@@ -139,19 +149,27 @@ class SelectTest {
         }
     }
 
-    @Test
-    void anInterruptedSelectThrowsAndCommitsNothing() throws Exception {
+    @ParameterizedTest(name = "afterTry {0}")
+    @ValueSource(booleans = {false, true})
+    void anInterruptedSelectThrowsAndCommitsNothing(boolean afterTry) throws Exception {
         Channel<String> a = Channel.rendezvous();
         Channel<String> b = Channel.rendezvous();
+        List<SelectClause<?>> clauses = List.of(SelectClause.receive(a), SelectClause.send(b, "x"));
         try (Threads threads = new Threads()) {
-            Threads.Outcome<Selection> sel = threads.call("selector",
-                    () -> Select.select(List.of(SelectClause.receive(a), SelectClause.send(b, "x"))));
+            Threads.Outcome<Selection> sel = threads.call("selector", () -> waitingSelect(clauses, afterTry));
             Waiting.untilBlocked(sel.thread);
             sel.thread.interrupt();
             assertThat(sel.failure()).isInstanceOf(InterruptedException.class);
             assertThat(a.trySend("v")).isEqualTo(Channel.Offer.FULL);
             assertThat(b.tryReceive()).isNull();
         }
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(() -> waitingSelect(clauses, afterTry)).as("interrupted before it could wait")
+                .isInstanceOf(InterruptedException.class);
+        assertThat(Thread.interrupted()).isFalse();
+        assertThat(a.trySend("v")).as("nothing registered").isEqualTo(Channel.Offer.FULL);
+        assertThatThrownBy(() -> waitingSelect(List.of(), afterTry))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one clause");
     }
 
     @Test
@@ -273,42 +291,6 @@ class SelectTest {
         assertThat(a.trySend("x")).as("no receiver left behind on a").isEqualTo(Channel.Offer.FULL);
         a.close();
         assertThat(Select.selectAfterTry(plan)).as("a closed channel's clause is ready").isEqualTo(new Selection.Closed(0));
-    }
-
-    @Test
-    void aWaitingSelectAfterTryIsCommittedByTheFirstCounterpartOnly() throws Exception {
-        Channel<String> a = Channel.rendezvous();
-        Channel<String> b = Channel.rendezvous();
-        Select.Plan plan = Select.plan(List.of(SelectClause.receive(a), SelectClause.send(b, "out")), false);
-        try (Threads threads = new Threads()) {
-            Threads.Outcome<Selection> sel = threads.call("selector", () -> Select.selectAfterTry(plan));
-            Waiting.untilBlocked(sel.thread);
-            assertThat(b.receiveOrNull()).isEqualTo("out");
-            assertThat(sel.get()).isEqualTo(new Selection.Sent(1));
-            assertThat(a.trySend("late")).as("no receiver left behind").isEqualTo(Channel.Offer.FULL);
-        }
-    }
-
-    @Test
-    void anInterruptedSelectAfterTryThrowsAndCommitsNothing() throws Exception {
-        Channel<String> a = Channel.rendezvous();
-        Channel<String> b = Channel.rendezvous();
-        Select.Plan plan = Select.plan(List.of(SelectClause.receive(a), SelectClause.send(b, "x")), false);
-        try (Threads threads = new Threads()) {
-            Threads.Outcome<Selection> sel = threads.call("selector", () -> Select.selectAfterTry(plan));
-            Waiting.untilBlocked(sel.thread);
-            sel.thread.interrupt();
-            assertThat(sel.failure()).isInstanceOf(InterruptedException.class);
-            assertThat(a.trySend("v")).isEqualTo(Channel.Offer.FULL);
-            assertThat(b.tryReceive()).isNull();
-        }
-        Thread.currentThread().interrupt();
-        assertThatThrownBy(() -> Select.selectAfterTry(plan)).as("interrupted before it could wait")
-                .isInstanceOf(InterruptedException.class);
-        assertThat(Thread.interrupted()).isFalse();
-        assertThat(a.trySend("v")).as("nothing registered").isEqualTo(Channel.Offer.FULL);
-        assertThatThrownBy(() -> Select.selectAfterTry(Select.plan(List.of(), false)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one clause");
     }
 
     @Test
