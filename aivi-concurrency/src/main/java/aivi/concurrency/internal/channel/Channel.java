@@ -551,9 +551,9 @@ public final class Channel<A> extends RingBuffer {
     // Why hints: a select's fiber path first tries every clause (one locked pass over all its channels), and when
     // nothing is ready its blocking select registers on a second pass. Select.Plan.likelyWaits asks these hints
     // of every clause and skips the try when all would wait: measured through the public API, a select over 2 and
-    // 8 rendezvous channels went from 389-487 to 323-402 ns per element (docs/benchmarks.md, 2026-12-03). The plain
+    // 8 rendezvous channels went from 386-482 to 323-395 ns per element (docs/benchmarks.md, 2026-12-03). The plain
     // send and receive steps do not use them: there the extra read of a contended line measured slower (1->1
-    // unbounded in the flatMap style, 76 -> 100 ns), and rendezvous did not move. Both read guarded
+    // unbounded in the flatMap style, 78 -> 98 ns), and rendezvous did not move. Both read guarded
     // fields without the lock (plain, racy reads of an int and a reference that is only compared with null), so
     // the answer may be stale either way: it decides only which exact, locked operation the caller runs first,
     // never an outcome. A wrong "waits" costs a wait node allocated for nothing (the locked attempt of the
