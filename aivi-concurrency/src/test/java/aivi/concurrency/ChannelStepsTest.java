@@ -148,4 +148,30 @@ class ChannelStepsTest {
         }));
         assertThat(e.runOrThrow()).isEqualTo(Result.ok(7));
     }
+
+    /** Whether a channel wait of the fiber running it may spin (ChannelHandles.mayspin). */
+    private static Effect<String, Boolean> mayspin() {
+        return new Node.Prim<>(fiber -> Exit.success(ChannelHandles.mayspin(fiber)));
+    }
+
+    @Test
+    void aChannelWaitSpinsOnlyWhileTheRuntimeHasFewLiveFibers() {
+        assertThat(mayspin().runOrThrow()).as("one live fiber").isTrue();
+        int crowd = (int) ChannelHandles.CROWD;
+        Effect<String, Boolean> e = channel(0).flatMap(idle -> channel(-1).flatMap(ready -> Concurrency.scope(s ->
+                Effect.gen(d -> {
+                    for (int i = 0; i < crowd; i++) {
+                        // each is live once it has sent, and then waits until the close below
+                        d.await(s.spawn(ready.first().<String>send(i).then(idle.second().recv())));
+                    }
+                    for (int i = 0; i < crowd; i++) {
+                        d.await(ready.second().recv());
+                    }
+                    boolean crowded = d.await(mayspin());
+                    d.await(idle.first().close());
+                    return crowded;
+                }))));
+        assertThat(e.runOrThrow()).as("%s waiting fibers beside this one", crowd).isFalse();
+        assertThat(mayspin().runOrThrow()).as("the crowd has ended").isTrue();
+    }
 }

@@ -285,8 +285,23 @@ public final class Channel<A> extends RingBuffer {
      * @throws NullPointerException if {@code value} is null
      */
     public boolean sendOrClosedAfterTry(A value) throws InterruptedException {
+        return sendOrClosedAfterTry(value, true);
+    }
+
+    /**
+     * {@link #sendOrClosedAfterTry(Object)}, told whether a wait may spin: {@code false} parks at once.
+     *
+     * @param value the value, not null
+     * @param spin  whether the wait may spin before parking
+     * @return true if the value was delivered; false if the channel was closed (not delivered)
+     * @throws InterruptedException if interrupted before the value was delivered
+     * @throws NullPointerException if {@code value} is null
+     */
+    public boolean sendOrClosedAfterTry(A value, boolean spin) throws InterruptedException {
         Objects.requireNonNull(value, "send: value must not be null");
-        return sendOrClosed(value, new WaitNode(Thread.currentThread(), true, value)); // outside the lock
+        WaitNode node = new WaitNode(Thread.currentThread(), true, value); // outside the lock
+        node.spin = spin;
+        return sendOrClosed(value, node);
     }
 
     /** The body of both sends: {@code node} is null, or a fresh node of this thread carrying {@code value}. */
@@ -426,7 +441,20 @@ public final class Channel<A> extends RingBuffer {
      * @throws InterruptedException if interrupted before a value was consumed
      */
     public A receiveOrNullAfterTry() throws InterruptedException {
-        return receiveOrNull(new WaitNode(Thread.currentThread(), false, null)); // outside the lock
+        return receiveOrNullAfterTry(true);
+    }
+
+    /**
+     * {@link #receiveOrNullAfterTry()}, told whether a wait may spin: {@code false} parks at once.
+     *
+     * @param spin whether the wait may spin before parking
+     * @return the value, or {@code null} if the channel is closed and drained
+     * @throws InterruptedException if interrupted before a value was consumed
+     */
+    public A receiveOrNullAfterTry(boolean spin) throws InterruptedException {
+        WaitNode node = new WaitNode(Thread.currentThread(), false, null); // outside the lock
+        node.spin = spin;
+        return receiveOrNull(node);
     }
 
     /** The body of both receives: {@code node} is null, or a fresh receiving node of this thread. */
@@ -496,14 +524,16 @@ public final class Channel<A> extends RingBuffer {
     private int await(WaitNode node, String interruptedMessage) throws InterruptedException {
         int s;
         try {
-            s = node.await(spins(), this);
+            s = node.await(node.spin ? spins() : 0, this);
         } catch (Throwable e) {
             if (node.tryCancel() == Waiter.CANCELLED) {
                 unlink(node);
             }
             throw e;
         }
-        spun(node);
+        if (node.spin) {
+            spun(node);
+        }
         if (s == Waiter.CANCELLED) {
             unlink(node);
             throw new InterruptedException(interruptedMessage);

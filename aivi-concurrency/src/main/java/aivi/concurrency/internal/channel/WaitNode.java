@@ -24,6 +24,8 @@ final class WaitNode extends Waiter {
     WaitNode prev;
     WaitNode next;
     boolean linked;
+    /** Whether the owner may spin before parking (see Channel's crowded variants); set before enqueueing. */
+    boolean spin = true;
 
     /** A plain operation's node. */
     WaitNode(Thread owner, boolean sending, Object item) {

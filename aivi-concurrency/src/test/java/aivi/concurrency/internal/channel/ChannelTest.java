@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Behaviour of {@link Channel}: one test per rule, over the capacities where the rule applies. */
@@ -449,5 +450,30 @@ class ChannelTest {
             assertThat(unbounded.sendLikelyWaits()).as("an unbounded send never waits").isFalse();
             unbounded.send(i);
         }
+    }
+
+    @Test
+    void anAfterTryWaitToldNotToSpinParksAtOnceAndLeavesTheBudgetAlone() throws Exception {
+        Channel<Integer> ch = Channel.rendezvous();
+        int full = ch.spins();
+        assumeTrue(full > 0, "one CPU: nothing spins");
+        try (Threads threads = new Threads()) {
+            Threads.Outcome<Integer> r = threads.call("receiver", () -> ch.receiveOrNullAfterTry(false));
+            Waiting.untilBlocked(r.thread);
+            ch.send(1);
+            assertThat(r.get()).isEqualTo(1);
+            assertThat(ch.spins()).as("a wait that did not spin says nothing about spinning").isEqualTo(full);
+            Threads.Outcome<Boolean> s = threads.call("sender", () -> ch.sendOrClosedAfterTry(2, false));
+            Waiting.untilBlocked(s.thread);
+            assertThat(ch.receiveOrNull()).isEqualTo(2);
+            assertThat(s.get()).isTrue();
+            assertThat(ch.spins()).isEqualTo(full);
+            // A wait that may spin, finds no counterpart in time and parks halves the budget.
+            Threads.Outcome<Integer> spun = threads.call("spinning receiver", () -> ch.receiveOrNullAfterTry(true));
+            Waiting.untilBlocked(spun.thread);
+            ch.send(3);
+            assertThat(spun.get()).isEqualTo(3);
+        }
+        assertThat(ch.spins()).isLessThan(full);
     }
 }
