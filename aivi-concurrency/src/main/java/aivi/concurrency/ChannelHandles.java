@@ -186,6 +186,8 @@ final class ChannelHandles {
     // exactly as the blocking call would have been, so the fast path changes no outcome; the cancellation
     // check before it is the run loop's (or Direct.await's) check before every step.
 
+    private static final String SEND_CLOSED = "send: the channel was closed; the value was not delivered";
+
     /** {@code send} ({@code orClosed == false}: a closed channel is a defect) and {@code sendOrClosed}. */
     static final class SendOp<E, A, R> extends Node.Op<E, R> {
         private final Channel<A> channel;
@@ -208,7 +210,7 @@ final class ChannelHandles {
                     if (orClosed) {
                         return CLOSED_UNIT;
                     }
-                    throw new ChannelClosedException("send: the channel was closed; the value was not delivered");
+                    throw new ChannelClosedException(SEND_CLOSED);
                 }
                 default -> {
                     JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
@@ -218,8 +220,7 @@ final class ChannelHandles {
                                     () -> channel.sendOrClosedAfterTry(value, spin) ? OK_UNIT : CLOSED_UNIT)
                             : fiber.blockFor(FiberDump.Activity.SEND, channel, () -> {
                                 if (!channel.sendOrClosedAfterTry(value, spin)) {
-                                    throw new ChannelClosedException(
-                                            "send: the channel was closed; the value was not delivered");
+                                    throw new ChannelClosedException(SEND_CLOSED);
                                 }
                                 return Unit.UNIT;
                             });
@@ -270,7 +271,7 @@ final class ChannelHandles {
     // of live fibers is the cheap proxy we have: one read of a counter that changes only when a fiber starts or
     // ends. It counts parked fibers too, so a runtime with many idle fibers parks its channel waits at once, which
     // is what every buffer larger than one does anyway. Measured (docs/benchmarks.md, stop 22): a chain of 100
-    // fibers over rendezvous and one-slot channels got 15-45% faster; 1->1 and 4->4 (at most 10 live fibers)
+    // fibers over rendezvous and one-slot channels got 13-52% faster; 1->1 and 4->4 (at most 10 live fibers)
     // take the same path as before. Select keeps its own spin: it does not ask.
 
     /** More live fibers than this in the runtime and a channel wait parks at once: 8 per CPU. */
