@@ -186,8 +186,6 @@ final class ChannelHandles {
     // exactly as the blocking call would have been, so the fast path changes no outcome; the cancellation
     // check before it is the run loop's (or Direct.await's) check before every step.
 
-    private static final String SEND_CLOSED = "send: the channel was closed; the value was not delivered";
-
     /** {@code send} ({@code orClosed == false}: a closed channel is a defect) and {@code sendOrClosed}. */
     static final class SendOp<E, A, R> extends Node.Op<E, R> {
         private final Channel<A> channel;
@@ -210,7 +208,7 @@ final class ChannelHandles {
                     if (orClosed) {
                         return CLOSED_UNIT;
                     }
-                    throw new ChannelClosedException(SEND_CLOSED);
+                    throw new ChannelClosedException("send: the channel was closed; the value was not delivered");
                 }
                 default -> {
                     JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
@@ -219,9 +217,7 @@ final class ChannelHandles {
                             ? fiber.blockFor(FiberDump.Activity.SEND, channel,
                                     () -> channel.sendOrClosedAfterTry(value, spin) ? OK_UNIT : CLOSED_UNIT)
                             : fiber.blockFor(FiberDump.Activity.SEND, channel, () -> {
-                                if (!channel.sendOrClosedAfterTry(value, spin)) {
-                                    throw new ChannelClosedException(SEND_CLOSED);
-                                }
+                                channel.sendAfterTry(value, spin);
                                 return Unit.UNIT;
                             });
                     JfrEvents.channelWaitEnd(wait, "send", channel);

@@ -251,7 +251,21 @@ public final class Channel<A> extends RingBuffer {
      * @throws NullPointerException   if {@code value} is null
      */
     public void sendAfterTry(A value) throws InterruptedException {
-        if (!sendOrClosedAfterTry(value)) {
+        sendAfterTry(value, true);
+    }
+
+    /**
+     * {@link #sendAfterTry(Object)}, told whether a wait may spin: {@code false} parks at once.
+     *
+     * @param value the value, not null
+     * @param spin  whether the wait may spin before parking
+     * @throws ChannelClosedException if the channel is closed, or closes while this send waits; the
+     *                                value was not delivered
+     * @throws InterruptedException   if interrupted before the value was delivered
+     * @throws NullPointerException   if {@code value} is null
+     */
+    public void sendAfterTry(A value, boolean spin) throws InterruptedException {
+        if (!sendOrClosedAfterTry(value, spin)) {
             throw new ChannelClosedException(SEND_CLOSED);
         }
     }
