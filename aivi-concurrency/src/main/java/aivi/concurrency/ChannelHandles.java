@@ -185,6 +185,11 @@ final class ChannelHandles {
     // cancellation and stray interrupts. A completed attempt is linearized in the engine's critical section,
     // exactly as the blocking call would have been, so the fast path changes no outcome; the cancellation
     // check before it is the run loop's (or Direct.await's) check before every step.
+    //
+    // A send or receive followed by flatMap or then is built as one node with its continuation (SendThen,
+    // RecvThen: Node.OpThen), so a loop written send(x).flatMap(u -> loop(...)) allocates one node per step, not
+    // two. The fused node runs the same step (send, receive) and then the function, exactly where the run loop
+    // ran FlatMap(op, f); forEach's loop is one such node too.
 
     /** {@code send} ({@code orClosed == false}: a closed channel is a defect) and {@code sendOrClosed}. */
     static final class SendOp<E, A, R> extends Node.Op<E, R> {
@@ -200,29 +205,62 @@ final class ChannelHandles {
 
         @Override
         Object step(Fiber fiber) {
-            switch (channel.trySend(value)) {
-                case DELIVERED -> {
-                    return orClosed ? OK_UNIT : Unit.UNIT;
+            return send(fiber, channel, value, orClosed);
+        }
+
+        @Override
+        <B> Effect<E, B> fuse(Function<? super R, ? extends Effect<E, B>> f) {
+            return new SendThen<>(channel, value, orClosed, f);
+        }
+    }
+
+    /** {@code send(value).flatMap(f)} as one node (see {@link Node.OpThen}). */
+    static final class SendThen<E, A, R, B> extends Node.OpThen<E, R, B> {
+        private final Channel<A> channel;
+        private final A value;
+        private final boolean orClosed;
+
+        SendThen(Channel<A> channel, A value, boolean orClosed, Function<? super R, ? extends Effect<E, B>> f) {
+            super(f);
+            this.channel = channel;
+            this.value = value;
+            this.orClosed = orClosed;
+        }
+
+        @Override
+        Object step(Fiber fiber) {
+            return send(fiber, channel, value, orClosed);
+        }
+    }
+
+    /**
+     * Sends {@code value} on {@code fiber}: at once if the channel takes it, else through {@link Fiber#blockFor}.
+     * Returns {@code Unit} ({@code OK_UNIT} or {@code CLOSED_UNIT} when {@code orClosed}); throws
+     * {@link ChannelClosedException} for a plain send on a closed channel, {@link Node.Halt} when cancelled.
+     */
+    static <A> Object send(Fiber fiber, Channel<A> channel, A value, boolean orClosed) {
+        switch (channel.trySend(value)) {
+            case DELIVERED -> {
+                return orClosed ? OK_UNIT : Unit.UNIT;
+            }
+            case CLOSED -> {
+                if (orClosed) {
+                    return CLOSED_UNIT;
                 }
-                case CLOSED -> {
-                    if (orClosed) {
-                        return CLOSED_UNIT;
-                    }
-                    throw new ChannelClosedException("send: the channel was closed; the value was not delivered");
-                }
-                default -> {
-                    JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
-                    boolean spin = mayspin(fiber);
-                    Exit<Object, Object> e = orClosed
-                            ? fiber.blockFor(FiberDump.Activity.SEND, channel,
-                                    () -> channel.sendOrClosedAfterTry(value, spin) ? OK_UNIT : CLOSED_UNIT)
-                            : fiber.blockFor(FiberDump.Activity.SEND, channel, () -> {
-                                channel.sendAfterTry(value, spin);
-                                return Unit.UNIT;
-                            });
-                    JfrEvents.channelWaitEnd(wait, "send", channel);
-                    return valueOf(e);
-                }
+                throw new ChannelClosedException("send: the channel was closed; the value was not delivered");
+            }
+            default -> {
+                JfrEvents.ChannelWait wait = JfrEvents.channelWaitBegin();
+                boolean spin = mayspin(fiber);
+                Exit<Object, Object> e = orClosed
+                        ? fiber.blockFor(FiberDump.Activity.SEND, channel,
+                                () -> channel.sendOrClosedAfterTry(value, spin) ? OK_UNIT : CLOSED_UNIT)
+                        : fiber.blockFor(FiberDump.Activity.SEND, channel, () -> {
+                            channel.sendAfterTry(value, spin);
+                            return Unit.UNIT;
+                        });
+                JfrEvents.channelWaitEnd(wait, "send", channel);
+                return valueOf(e);
             }
         }
     }
@@ -232,6 +270,27 @@ final class ChannelHandles {
         private final Channel<A> channel;
 
         RecvOp(Channel<A> channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        Object step(Fiber fiber) {
+            A v = receive(fiber, channel);
+            return v != null ? Result.ok(v) : closed();
+        }
+
+        @Override
+        <B> Effect<E, B> fuse(Function<? super Result<ChannelError, A>, ? extends Effect<E, B>> f) {
+            return new RecvThen<>(channel, f);
+        }
+    }
+
+    /** {@code recv().flatMap(f)} as one node (see {@link Node.OpThen}). */
+    static final class RecvThen<E, A, B> extends Node.OpThen<E, Result<ChannelError, A>, B> {
+        private final Channel<A> channel;
+
+        RecvThen(Channel<A> channel, Function<? super Result<ChannelError, A>, ? extends Effect<E, B>> f) {
+            super(f);
             this.channel = channel;
         }
 
@@ -319,9 +378,10 @@ final class ChannelHandles {
     }
 
     /**
-     * {@code forEach} as one effect that refers to itself: {@code loop = receive.flatMap(v -> f(v).then(loop))}.
-     * Per value it allocates the user's effect and one {@code FlatMap} node; the receive step yields the raw
-     * value (or {@link #END} once closed and drained), so no {@code Result} is made.
+     * {@code forEach} as one effect that refers to itself: {@code loop = receive.flatMap(v -> f(v).then(loop))},
+     * the receive and its continuation one {@link Node.OpThen}. Per value it allocates the user's effect and one
+     * node to continue after it (fused with it when it is a send, see {@link Node#flatMapOf}); the receive step
+     * yields the raw value (or {@link #END} once closed and drained), so no {@code Result} is made.
      */
     static final class ForEachLoop<E, A> {
         private static final Object END = new Object();
@@ -330,16 +390,15 @@ final class ChannelHandles {
         @SuppressWarnings({"unchecked", "rawtypes"})
         ForEachLoop(Channel<A> channel, Function<? super A, ? extends Effect<E, ?>> f) {
             Function<Object, Effect<E, Unit>> again = ignored -> self();
-            Node.Op<E, Object> next = new Node.Op<>() {
+            this.loop = new Node.OpThen<E, Object, Unit>(v -> v == END ? Effect.unit()
+                    : Node.flatMapOf((Effect<E, Object>) Objects.requireNonNull(f.apply((A) v),
+                            "Receiver.forEach: f returned null"), again)) {
                 @Override
                 Object step(Fiber fiber) {
                     A v = receive(fiber, channel);
                     return v != null ? v : END;
                 }
             };
-            this.loop = new Node.FlatMap<>(next, v -> v == END ? Effect.unit()
-                    : new Node.FlatMap<>((Effect<E, Object>) Objects.requireNonNull(f.apply((A) v),
-                            "Receiver.forEach: f returned null"), again));
         }
 
         private Effect<E, Unit> self() {

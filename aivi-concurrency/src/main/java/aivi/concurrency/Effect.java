@@ -52,7 +52,7 @@ import java.util.function.Supplier;
 @CheckReturnValue
 public abstract sealed class Effect<E, A>
         permits Node.Succeed, Node.Fail, Node.Done, Node.Sync, Node.Attempt, Node.Suspend, Node.FlatMap,
-        Node.Map, Node.Fold, Node.Ensuring, Node.CaptureExit, Node.Mask, Node.PopMask, Node.Prim, Node.Gen, Node.Op, Node.Bind, Node.MapValue,
+        Node.Map, Node.Fold, Node.Ensuring, Node.CaptureExit, Node.Mask, Node.PopMask, Node.Prim, Node.Gen, Node.Op, Node.OpThen, Node.Bind, Node.MapValue,
         Node.MapChain {
 
     /** The node kind, see {@link Node}. */
@@ -371,6 +371,13 @@ public abstract sealed class Effect<E, A>
         if (CallSites.ENABLED) {
             CallSites.note(f);
         }
+        if (tag == Node.OP) {
+            // A channel operation followed by the rest of a loop: one node instead of two (Node.OpThen).
+            Effect<E, B> fused = ((Node.Op<E, A>) this).fuse(f);
+            if (fused != null) {
+                return fused;
+            }
+        }
         return new Node.FlatMap<>(this, f);
     }
 
@@ -405,7 +412,7 @@ public abstract sealed class Effect<E, A>
      */
     public final <B> Effect<E, B> then(Effect<E, B> next) {
         Objects.requireNonNull(next, "Effect.then: next must not be null");
-        return new Node.FlatMap<>(this, a -> next);
+        return Node.flatMapOf(this, a -> next); // fused when this is a channel operation (Node.OpThen)
     }
 
     /**

@@ -36,6 +36,7 @@ final class Node {
     static final int BIND = 16;
     static final int MAP_VALUE = 17;
     static final int MAP_CHAIN = 18;
+    static final int OP_THEN = 19;
 
     static final class Succeed<E, A> extends Effect<E, A> {
         final A value;
@@ -316,6 +317,49 @@ final class Node {
          * other throwable (classified like user code).
          */
         abstract Object step(Fiber fiber) throws Throwable;
+
+        /**
+         * {@code this.flatMap(f)} as one node ({@link OpThen}), or {@code null} if this step has no fused form
+         * (then {@link Effect#flatMap} builds a plain {@link FlatMap}). The channel operations override it.
+         */
+        <B> Effect<E, B> fuse(Function<? super A, ? extends Effect<E, B>> f) {
+            return null;
+        }
+    }
+
+    /**
+     * A primitive step fused with the function that continues after it: {@code op.flatMap(f)} built as one node
+     * by {@link Op#fuse}, so that each step of a loop written {@code send(x).flatMap(u -> loop(...))} allocates
+     * one node instead of two. Runs exactly like the {@code FlatMap} over the {@code Op} it replaces: the run
+     * loop's cancellation check before the node, then {@link #step}, then {@code f} applied to its value, with no
+     * check in between; a non-success of the step ends it as {@link Op#step} does.
+     */
+    abstract static non-sealed class OpThen<E, X, A> extends Effect<E, A> {
+        final Function<? super X, ? extends Effect<E, A>> f;
+
+        OpThen(Function<? super X, ? extends Effect<E, A>> f) {
+            super(OP_THEN);
+            this.f = f;
+        }
+
+        /** The step, exactly as the fused {@link Op#step}. */
+        abstract Object step(Fiber fiber) throws Throwable;
+    }
+
+    /**
+     * {@code effect.flatMap(f)} for the library's own continuations: fused when {@code effect} is an {@link Op}
+     * that has a fused form, a plain {@link FlatMap} otherwise. Unlike {@link Effect#flatMap} it does not note
+     * {@code f} for call-site traces (the library's lambdas are not the user's call sites).
+     */
+    @SuppressWarnings("unchecked")
+    static <E, X, A> Effect<E, A> flatMapOf(Effect<E, X> effect, Function<? super X, ? extends Effect<E, A>> f) {
+        if (effect.tag == OP) {
+            Effect<E, A> fused = ((Op<E, X>) effect).fuse(f);
+            if (fused != null) {
+                return fused;
+            }
+        }
+        return new FlatMap<>(effect, f);
     }
 
     /**

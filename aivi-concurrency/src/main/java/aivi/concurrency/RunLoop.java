@@ -31,8 +31,12 @@ final class RunLoop {
     // maps is one frame per 64 steps, applied by a loop over an array. A function of a chain that throws leaves the
     // chain's later functions pending: traceRest adds them to the defect's trace before the stack's frames.
     //
-    // Two shapes run in tight inner loops that skip the dispatch but not the cancellation check: a run of fused
-    // Bind steps (a recursive loop) and the descent of a chain of maps.
+    // A channel operation followed by flatMap is fused the same way when it is built (Node.OpThen: the step and
+    // the function in one node), so a send or receive loop written with flatMap allocates one node per step.
+    //
+    // Three shapes run in tight inner loops that skip the dispatch but not the cancellation check: a run of fused
+    // Bind steps (a recursive loop), a run of fused OpThen steps (a channel loop) and the descent of a chain of
+    // maps.
     //
     // The continuation stack is chunked. Its first chunk doubles from 16 up to CHUNK slots; past that, each new
     // chunk holds CHUNK slots and its slot 0 links to the full chunk below it (an Object[], which no frame can be).
@@ -336,6 +340,28 @@ final class RunLoop {
                             cur = null;
                             try {
                                 value = op.step(fiber);
+                            } catch (Node.Halt h) {
+                                exit = h.exit;
+                            } catch (Throwable t) {
+                                exit = classify(fiber, t);
+                            }
+                        }
+                        case Node.OP_THEN -> {
+                            // A channel operation fused with the rest of a loop (Node.OpThen): the same as the
+                            // FLAT_MAP fast path over an OP. A loop of such steps stays here, each step checking
+                            // cancellation as the eval loop would, without going back through the dispatch.
+                            Node.OpThen ot = (Node.OpThen) cur;
+                            cur = null;
+                            try {
+                                for (;;) {
+                                    Effect next = nonNull((Effect) ot.f.apply(ot.step(fiber)),
+                                            "Effect.flatMap: the function returned null");
+                                    if (next.tag != Node.OP_THEN || fiber.cancelSignal) {
+                                        cur = next;
+                                        break;
+                                    }
+                                    ot = (Node.OpThen) next;
+                                }
                             } catch (Node.Halt h) {
                                 exit = h.exit;
                             } catch (Throwable t) {

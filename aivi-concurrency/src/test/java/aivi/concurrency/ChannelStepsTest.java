@@ -3,6 +3,7 @@ package aivi.concurrency;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -173,5 +174,145 @@ class ChannelStepsTest {
                 }))));
         assertThat(e.runOrThrow()).as("%s waiting fibers beside this one", crowd).isFalse();
         assertThat(mayspin().runOrThrow()).as("the crowd has ended").isTrue();
+    }
+
+    // ---- send / recv fused with the flatMap (or then) after them: Node.OpThen
+
+    @Test
+    void aChannelOperationFollowedByFlatMapOrThenIsBuiltAsOneFusedNode() {
+        Pair<Sender<Integer>, Receiver<Integer>> ch = Concurrency.<String, Integer>make().runOrThrow();
+        assertThat(ch.first().<String>send(1).flatMap(u -> Effect.unit())).isInstanceOf(ChannelHandles.SendThen.class);
+        assertThat(ch.first().<String>sendOrClosed(1).flatMap(r -> Effect.unit()))
+                .isInstanceOf(ChannelHandles.SendThen.class);
+        assertThat(ch.first().<String>send(1).then(Effect.unit())).isInstanceOf(ChannelHandles.SendThen.class);
+        assertThat(ch.second().<String>recv().flatMap(r -> Effect.unit())).isInstanceOf(ChannelHandles.RecvThen.class);
+        // anything else stays a plain FlatMap
+        assertThat(Effect.<String, Integer>sync(() -> 1).flatMap(x -> Effect.unit())).isInstanceOf(Node.FlatMap.class);
+        assertThat(ch.second().<String, Integer>fold(0, Integer::sum).flatMap(x -> Effect.unit()))
+                .isInstanceOf(Node.FlatMap.class);
+    }
+
+    private static Effect<String, Unit> fusedSends(Sender<Integer> out, int i, int n) {
+        if (i == n) {
+            return out.close();
+        }
+        // alternately flatMap and then, so both fused forms run
+        return i % 2 == 0 ? out.<String>send(i).flatMap(u -> fusedSends(out, i + 1, n))
+                : out.<String>send(i).then(Effect.suspend(() -> fusedSends(out, i + 1, n)));
+    }
+
+    private static Effect<String, Integer> fusedReceives(Receiver<Integer> in, int expected) {
+        return in.<String>recv().flatMap(r -> {
+            if (r instanceof Result.Ok<ChannelError, Integer> ok) {
+                if (ok.value() != expected) {
+                    return Effect.fail("value " + ok.value() + " where " + expected + " was due");
+                }
+                return fusedReceives(in, expected + 1);
+            }
+            return Effect.succeed(expected); // closed and drained
+        });
+    }
+
+    @ParameterizedTest(name = "capacity {0}")
+    @ValueSource(ints = {-1, 0, 1, 16})
+    void fusedSendAndRecvLoopsTransferEveryValueInOrderInConstantStack(int capacity) {
+        int n = 100_000;
+        Effect<String, Integer> e = channel(capacity).flatMap(ch -> Concurrency.scope(s -> Effect.gen(d -> {
+            d.await(s.spawn(fusedSends(ch.first(), 0, n)));
+            return d.await(fusedReceives(ch.second(), 0));
+        })));
+        assertThat(e.run()).isEqualTo(Exit.success(n));
+    }
+
+    @Test
+    void aFusedLoopThatNeverWaitsStopsWhenCancelled() {
+        // send then recv on a buffer of one, for ever: every step completes at once, so the fiber never leaves the
+        // run loop's tight loop over fused steps, which must still observe the cancellation. The canceller needs a
+        // carrier of its own while the loop holds one (virtual threads are not preempted).
+        Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() > 1, "needs two carriers");
+        Effect<String, Integer> e = channel(1).flatMap(ch -> Effect.gen(d -> {
+            CountDownLatch looping = new CountDownLatch(1);
+            Task<String, Unit> loop = d.await(Concurrency.spawn(Effect.<String, Unit>sync(() -> {
+                looping.countDown();
+                return Unit.UNIT;
+            }).then(forever(ch.first(), ch.second(), 0))));
+            TestFibers.await(looping, "the loop to start");
+            d.await(loop.cancel());
+            assertThat(d.await(loop.<String>await())).isEqualTo(Exit.cancelled());
+            // The loop ended between a send and its receive or after both: at most the one value is left.
+            return ch.second().size();
+        }));
+        assertThat(e.runOrThrow()).isBetween(0, 1);
+    }
+
+    private static Effect<String, Unit> forever(Sender<Integer> out, Receiver<Integer> in, int i) {
+        return out.<String>send(i).flatMap(u -> in.<String>recv().flatMap(r -> forever(out, in, i + 1)));
+    }
+
+    @Test
+    void aFusedStepsFunctionThatThrowsOrReturnsNullIsADefect() {
+        IllegalStateException boom = new IllegalStateException("boom");
+        Exit<String, Unit> thrown = channel(-1).flatMap(ch -> ch.first().<String>send(1).<Unit>flatMap(u -> {
+            throw boom;
+        })).run();
+        assertThat(thrown).isEqualTo(Exit.defect(boom));
+        Exit<String, Unit> nulled = channel(-1).flatMap(ch -> ch.first().<String>send(1)
+                .then(ch.second().<String>recv().<Unit>flatMap(r -> null))).run();
+        assertThat(nulled).isInstanceOfSatisfying(Exit.Defect.class, d -> assertThat(d.cause())
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("Effect.flatMap: the function returned null"));
+    }
+
+    @Test
+    void fusedStepsOnAClosedChannelReportTheCloseAsTheirPlainForms() {
+        Effect<String, Pair<Sender<Integer>, Receiver<Integer>>> closed =
+                channel(4).flatMap(ch -> ch.first().<String>close().as(ch));
+        boolean[] ran = new boolean[1];
+        Exit<String, Unit> send = closed.flatMap(ch -> ch.first().<String>send(1).flatMap(u -> {
+            ran[0] = true;
+            return Effect.unit();
+        })).run();
+        assertThat(send).isInstanceOfSatisfying(Exit.Defect.class, d -> assertThat(d.cause())
+                .isInstanceOf(ChannelClosedException.class)
+                .hasMessage("send: the channel was closed; the value was not delivered"));
+        assertThat(ran[0]).as("the continuation of a failed send").isFalse();
+        assertThat(closed.flatMap(ch -> ch.first().<String>sendOrClosed(1).flatMap(Effect::succeed)).runOrThrow())
+                .isEqualTo(Result.err(ChannelError.CLOSED));
+        assertThat(closed.flatMap(ch -> ch.second().<String>recv().flatMap(Effect::succeed)).runOrThrow())
+                .isEqualTo(Result.err(ChannelError.CLOSED));
+    }
+
+    @Test
+    void aFusedRecvCancelledWhileWaitingConsumedNothing() {
+        Effect<String, Result<ChannelError, Integer>> e = channel(0).flatMap(ch -> Effect.gen(d -> {
+            CountDownLatch entering = new CountDownLatch(1);
+            boolean[] continued = new boolean[1];
+            Task<String, Unit> receiver = d.await(Concurrency.spawn(Effect.<String, Unit>sync(() -> {
+                entering.countDown();
+                return Unit.UNIT;
+            }).then(ch.second().<String>recv().flatMap(r -> {
+                continued[0] = true;
+                return Effect.unit();
+            }))));
+            TestFibers.await(entering, "the receive to start");
+            TestFibers.awaitParked(receiver);
+            d.await(receiver.cancel());
+            assertThat(d.await(receiver.<String>await())).isEqualTo(Exit.cancelled());
+            assertThat(continued[0]).as("the continuation of a cancelled receive").isFalse();
+            Task<String, Unit> sender = d.await(Concurrency.spawn(ch.first().send(7)));
+            Result<ChannelError, Integer> r = d.await(ch.second().recv());
+            d.await(sender.join());
+            return r;
+        }));
+        assertThat(e.runOrThrow()).isEqualTo(Result.ok(7));
+    }
+
+    @Test
+    void forEachWhoseFunctionIsNotAChannelOperationRunsItForEveryValue() {
+        java.util.List<Integer> seen = new java.util.ArrayList<>();
+        Effect<String, Unit> e = channel(-1).flatMap(ch -> fusedSends(ch.first(), 0, 1_000)
+                .then(ch.second().<String>forEach(v -> Effect.sync(() -> seen.add(v)))));
+        assertThat(e.run()).isEqualTo(Exit.success(Unit.UNIT));
+        assertThat(seen).hasSize(1_000).isSorted();
     }
 }
