@@ -210,21 +210,23 @@ final class ChannelHandles {
 
         @Override
         <B> Effect<E, B> fuse(Function<? super R, ? extends Effect<E, B>> f) {
-            return new SendThen<>(channel, value, orClosed, f);
+            return new SendThen<>(this, f);
         }
     }
 
     /** {@code send(value).flatMap(f)} as one node (see {@link Node.OpThen}). */
     static final class SendThen<E, A, R, B> extends Node.OpThen<E, R, B> {
+        // The send's fields, copied rather than referenced: the SendOp then dies at once (where the JIT inlines
+        // send and flatMap into the caller, it is never allocated).
         private final Channel<A> channel;
         private final A value;
         private final boolean orClosed;
 
-        SendThen(Channel<A> channel, A value, boolean orClosed, Function<? super R, ? extends Effect<E, B>> f) {
+        SendThen(SendOp<E, A, R> op, Function<? super R, ? extends Effect<E, B>> f) {
             super(f);
-            this.channel = channel;
-            this.value = value;
-            this.orClosed = orClosed;
+            channel = op.channel;
+            value = op.value;
+            orClosed = op.orClosed;
         }
 
         @Override
