@@ -242,20 +242,8 @@ public final class Channel<A> extends RingBuffer {
 
     /**
      * {@link #send} for a caller whose {@link #trySend} of {@code value} has just returned {@link Offer#FULL}
-     * (see {@link #sendOrClosedAfterTry}). Same contract as {@link #send}.
-     *
-     * @param value the value, not null
-     * @throws ChannelClosedException if the channel is closed, or closes while this send waits; the
-     *                                value was not delivered
-     * @throws InterruptedException   if interrupted before the value was delivered
-     * @throws NullPointerException   if {@code value} is null
-     */
-    public void sendAfterTry(A value) throws InterruptedException {
-        sendAfterTry(value, true);
-    }
-
-    /**
-     * {@link #sendAfterTry(Object)}, told whether a wait may spin: {@code false} parks at once.
+     * (see {@link #sendOrClosedAfterTry}). Same contract as {@link #send}. With {@code spin == false} a wait
+     * parks at once.
      *
      * @param value the value, not null
      * @param spin  whether the wait may spin before parking
@@ -293,17 +281,7 @@ public final class Channel<A> extends RingBuffer {
      * locked round trip that {@link #sendOrClosed} spends on finding out that it needs a node. Same
      * contract as {@link #sendOrClosed}.
      *
-     * @param value the value, not null
-     * @return true if the value was delivered; false if the channel was closed (not delivered)
-     * @throws InterruptedException if interrupted before the value was delivered
-     * @throws NullPointerException if {@code value} is null
-     */
-    public boolean sendOrClosedAfterTry(A value) throws InterruptedException {
-        return sendOrClosedAfterTry(value, true);
-    }
-
-    /**
-     * {@link #sendOrClosedAfterTry(Object)}, told whether a wait may spin: {@code false} parks at once.
+     * With {@code spin == false} a wait parks at once.
      *
      * @param value the value, not null
      * @param spin  whether the wait may spin before parking
@@ -449,17 +427,7 @@ public final class Channel<A> extends RingBuffer {
      * {@link #receiveOrNull} for a caller whose {@link #tryReceive} has just returned {@code null}: the
      * receive will most likely wait, so its wait node is allocated before the first locked attempt, which
      * then enqueues it at once if there is still nothing to take (see {@link #sendOrClosedAfterTry}). Same
-     * contract as {@link #receiveOrNull}.
-     *
-     * @return the value, or {@code null} if the channel is closed and drained
-     * @throws InterruptedException if interrupted before a value was consumed
-     */
-    public A receiveOrNullAfterTry() throws InterruptedException {
-        return receiveOrNullAfterTry(true);
-    }
-
-    /**
-     * {@link #receiveOrNullAfterTry()}, told whether a wait may spin: {@code false} parks at once.
+     * contract as {@link #receiveOrNull}. With {@code spin == false} a wait parks at once.
      *
      * @param spin whether the wait may spin before parking
      * @return the value, or {@code null} if the channel is closed and drained

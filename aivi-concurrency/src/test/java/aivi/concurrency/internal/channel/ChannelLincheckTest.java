@@ -162,12 +162,12 @@ public class ChannelLincheckTest {
 
         @Operation
         public String sendAfterTry(int value) throws InterruptedException {
-            return sent(channel.sendOrClosedAfterTry(value));
+            return sent(channel.sendOrClosedAfterTry(value, true));
         }
 
         @Operation
         public String receiveAfterTry() throws InterruptedException {
-            return received(channel.receiveOrNullAfterTry());
+            return received(channel.receiveOrNullAfterTry(true));
         }
 
         @Operation

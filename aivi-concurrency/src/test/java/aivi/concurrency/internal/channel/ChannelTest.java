@@ -225,7 +225,7 @@ class ChannelTest {
         try (Threads threads = new Threads()) {
             Threads.Outcome<Void> s = threads.call("sender", () -> {
                 if (afterTry) {
-                    ch.sendAfterTry(999);
+                    ch.sendAfterTry(999, true);
                 } else {
                     ch.send(999);
                 }
@@ -250,7 +250,7 @@ class ChannelTest {
         Channel<Integer> ch = Channel.create(capacity);
         try (Threads threads = new Threads()) {
             Threads.Outcome<Integer> r = threads.call("receiver",
-                    afterTry ? ch::receiveOrNullAfterTry : ch::receiveOrNull);
+                    afterTry ? () -> ch.receiveOrNullAfterTry(true) : ch::receiveOrNull);
             Waiting.untilBlocked(r.thread);
             r.thread.interrupt();
             assertThat(r.failure()).isInstanceOf(InterruptedException.class);
@@ -374,18 +374,18 @@ class ChannelTest {
         try (Threads threads = new Threads()) {
             Threads.Outcome<Void> s = threads.call("sender", () -> {
                 for (int i = 0; i < n; i++) {
-                    assertThat(ch.sendOrClosedAfterTry(i)).isTrue();
+                    assertThat(ch.sendOrClosedAfterTry(i, true)).isTrue();
                 }
                 ch.close();
                 return null;
             });
             for (int i = 0; i < n; i++) {
-                assertThat(ch.receiveOrNullAfterTry()).isEqualTo(i);
+                assertThat(ch.receiveOrNullAfterTry(true)).isEqualTo(i);
             }
-            assertThat(ch.receiveOrNullAfterTry()).as("closed and drained").isNull();
+            assertThat(ch.receiveOrNullAfterTry(true)).as("closed and drained").isNull();
             s.get();
         }
-        assertThat(ch.sendOrClosedAfterTry(1)).as("a send after close").isFalse();
+        assertThat(ch.sendOrClosedAfterTry(1, true)).as("a send after close").isFalse();
         assertThat(ch.tryReceive()).isNull();
     }
 
@@ -394,10 +394,10 @@ class ChannelTest {
         Channel<Integer> ch = Channel.unbounded();
         int n = 10 * RingBuffer.INITIAL_ARRAY; // past several doublings, each with the node already allocated
         for (int i = 0; i < n; i++) {
-            assertThat(ch.sendOrClosedAfterTry(i)).isTrue();
+            assertThat(ch.sendOrClosedAfterTry(i, true)).isTrue();
         }
         for (int i = 0; i < n; i++) {
-            assertThat(ch.receiveOrNullAfterTry()).isEqualTo(i);
+            assertThat(ch.receiveOrNullAfterTry(true)).isEqualTo(i);
         }
         assertThat(ch.tryReceive()).isNull();
     }
@@ -406,11 +406,11 @@ class ChannelTest {
     void afterTryOpsThatCannotCompleteThrowAtOnceWhenAlreadyInterruptedAndEnqueueNothing() {
         Channel<Integer> ch = Channel.rendezvous();
         Thread.currentThread().interrupt();
-        assertThatThrownBy(() -> ch.sendOrClosedAfterTry(1)).isInstanceOf(InterruptedException.class);
+        assertThatThrownBy(() -> ch.sendOrClosedAfterTry(1, true)).isInstanceOf(InterruptedException.class);
         assertThat(Thread.interrupted()).isFalse();
         assertThat(ch.tryReceive()).as("no sender was left behind").isNull();
         Thread.currentThread().interrupt();
-        assertThatThrownBy(ch::receiveOrNullAfterTry).isInstanceOf(InterruptedException.class);
+        assertThatThrownBy(() -> ch.receiveOrNullAfterTry(true)).isInstanceOf(InterruptedException.class);
         assertThat(Thread.interrupted()).isFalse();
         assertThat(ch.trySend(2)).as("no receiver was left behind").isEqualTo(Channel.Offer.FULL);
     }
@@ -418,7 +418,7 @@ class ChannelTest {
     @Test
     void afterTryVariantsRejectNullNamingTheArgument() {
         Channel<Integer> ch = Channel.rendezvous();
-        assertThatThrownBy(() -> ch.sendOrClosedAfterTry(null))
+        assertThatThrownBy(() -> ch.sendOrClosedAfterTry(null, true))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("value");
     }
 
