@@ -277,8 +277,7 @@ final class ChannelHandles {
 
         @Override
         Object step(Fiber fiber) {
-            A v = receive(fiber, channel);
-            return v != null ? Result.ok(v) : closed();
+            return received(fiber, channel);
         }
 
         @Override
@@ -298,9 +297,14 @@ final class ChannelHandles {
 
         @Override
         Object step(Fiber fiber) {
-            A v = receive(fiber, channel);
-            return v != null ? Result.ok(v) : closed();
+            return received(fiber, channel);
         }
+    }
+
+    /** {@code recv}'s result on {@code fiber}: {@code Ok(value)}, or the shared {@code Err(CLOSED)}. */
+    private static <A> Result<ChannelError, A> received(Fiber fiber, Channel<A> channel) {
+        A v = receive(fiber, channel);
+        return v != null ? Result.ok(v) : closed();
     }
 
     /**

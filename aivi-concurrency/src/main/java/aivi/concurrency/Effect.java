@@ -371,14 +371,7 @@ public abstract sealed class Effect<E, A>
         if (CallSites.ENABLED) {
             CallSites.note(f);
         }
-        if (tag == Node.OP) {
-            // A channel operation followed by the rest of a loop: one node instead of two (Node.OpThen).
-            Effect<E, B> fused = ((Node.Op<E, A>) this).fuse(f);
-            if (fused != null) {
-                return fused;
-            }
-        }
-        return new Node.FlatMap<>(this, f);
+        return Node.flatMapOf(this, f); // fused when this is a channel operation (Node.OpThen)
     }
 
     /**

@@ -347,9 +347,9 @@ final class Node {
     }
 
     /**
-     * {@code effect.flatMap(f)} for the library's own continuations: fused when {@code effect} is an {@link Op}
-     * that has a fused form, a plain {@link FlatMap} otherwise. Unlike {@link Effect#flatMap} it does not note
-     * {@code f} for call-site traces (the library's lambdas are not the user's call sites).
+     * {@code effect.flatMap(f)} as a node: fused when {@code effect} is an {@link Op} that has a fused form, a
+     * plain {@link FlatMap} otherwise. {@link Effect#flatMap} builds its node here after noting {@code f} for
+     * call-site traces; the library's own continuations call it directly (their lambdas are not user call sites).
      */
     @SuppressWarnings("unchecked")
     static <E, X, A> Effect<E, A> flatMapOf(Effect<E, X> effect, Function<? super X, ? extends Effect<E, A>> f) {
