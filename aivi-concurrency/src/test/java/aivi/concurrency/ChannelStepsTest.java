@@ -315,4 +315,117 @@ class ChannelStepsTest {
         assertThat(e.run()).isEqualTo(Exit.success(Unit.UNIT));
         assertThat(seen).hasSize(1_000).isSorted();
     }
+
+    // ---- a select reused as a step of a flatMap loop (a plain FlatMap over the select's step)
+
+    /** Receives with one select over both channels, reused for every step, until both are closed and drained. */
+    private static Effect<String, Long> selectLoop(Effect<String, Result<ChannelError, Integer>> one,
+                                                     int open, long sum, int seen) {
+        if (open == 0) {
+            return Effect.succeed(sum * 1_000_000L + seen);
+        }
+        return one.flatMap(r -> r instanceof Result.Ok<ChannelError, Integer> ok
+                ? selectLoop(one, open, sum + ok.value(), seen + 1)
+                : selectLoop(one, open - 1, sum, seen));
+    }
+
+    @ParameterizedTest(name = "capacity {0}")
+    @ValueSource(ints = {-1, 0, 1, 16})
+    void aSelectLoopReceivesEveryValueOnceInConstantStack(int capacity) {
+        int n = 50_000; // per channel
+        Effect<String, Long> e = channel(capacity).flatMap(a -> channel(capacity).flatMap(b ->
+                Concurrency.scope(s -> Effect.gen(d -> {
+                    d.await(s.spawn(fusedSends(a.first(), 0, n)));
+                    d.await(s.spawn(fusedSends(b.first(), 0, n)));
+                    // a closed and drained channel answers Err(CLOSED) at once, every time: so select over both
+                    // until the first close, then drain the other with a select of one
+                    return d.await(selectUntilClosed(a.second(), b.second()));
+                }))));
+        long each = (long) n * (n - 1) / 2;
+        assertThat(e.runOrThrow()).isEqualTo(2 * each * 1_000_000L + 2L * n);
+    }
+
+    private static Effect<String, Long> selectUntilClosed(Receiver<Integer> a, Receiver<Integer> b) {
+        Effect<String, Result<ChannelError, Integer>> both =
+                Concurrency.select(Clause.recv(a, r -> r), Clause.recv(b, r -> r));
+        // the first Err(CLOSED) ends this select loop; the other channel is then drained with a select of one
+        return selectsUntilFirstClose(both, 0L, 0).flatMap(p -> {
+            Receiver<Integer> rest = a.isClosedForReceive() ? b : a;
+            Effect<String, Result<ChannelError, Integer>> one = Concurrency.select(Clause.recv(rest, r -> r));
+            return selectLoop(one, 1, p.first(), p.second());
+        });
+    }
+
+    private static Effect<String, Pair<Long, Integer>> selectsUntilFirstClose(
+            Effect<String, Result<ChannelError, Integer>> both, long sum, int seen) {
+        return both.flatMap(r -> r instanceof Result.Ok<ChannelError, Integer> ok
+                ? selectsUntilFirstClose(both, sum + ok.value(), seen + 1)
+                : Effect.succeed(new Pair<>(sum, seen)));
+    }
+
+    @Test
+    void aSelectLoopThatNeverWaitsStopsWhenCancelled() {
+        // send then select-receive on a buffer of one, for ever: no step waits, so only the run loop's check before
+        // each step can observe the cancellation (a fused send's tight loop hands the select back to the eval loop)
+        Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() > 1, "needs two carriers");
+        Effect<String, Integer> e = channel(1).flatMap(ch -> Effect.gen(d -> {
+            CountDownLatch looping = new CountDownLatch(1);
+            Effect<String, Result<ChannelError, Integer>> one = Concurrency.select(Clause.recv(ch.second(), r -> r));
+            Task<String, Unit> loop = d.await(Concurrency.spawn(Effect.<String, Unit>sync(() -> {
+                looping.countDown();
+                return Unit.UNIT;
+            }).then(foreverSelecting(ch.first(), one, 0))));
+            TestFibers.await(looping, "the loop to start");
+            d.await(loop.cancel());
+            assertThat(d.await(loop.<String>await())).isEqualTo(Exit.cancelled());
+            return ch.second().size();
+        }));
+        assertThat(e.runOrThrow()).isBetween(0, 1);
+    }
+
+    private static Effect<String, Unit> foreverSelecting(Sender<Integer> out,
+                                                         Effect<String, Result<ChannelError, Integer>> one, int i) {
+        return out.<String>send(i).flatMap(u -> one.flatMap(r -> foreverSelecting(out, one, i + 1)));
+    }
+
+    @Test
+    void aSelectCancelledWhileWaitingConsumedNothingAndItsFlatMapDidNotRun() {
+        Effect<String, Result<ChannelError, Integer>> e = channel(0).flatMap(ch -> Effect.gen(d -> {
+            CountDownLatch entering = new CountDownLatch(1);
+            boolean[] continued = new boolean[1];
+            Task<String, Unit> selecting = d.await(Concurrency.spawn(Effect.<String, Unit>sync(() -> {
+                entering.countDown();
+                return Unit.UNIT;
+            }).then(Concurrency.<String, Result<ChannelError, Integer>>select(Clause.recv(ch.second(), r -> r))
+                    .flatMap(r -> {
+                        continued[0] = true;
+                        return Effect.unit();
+                    }))));
+            TestFibers.await(entering, "the select to start");
+            TestFibers.awaitParked(selecting);
+            d.await(selecting.cancel());
+            assertThat(d.await(selecting.<String>await())).isEqualTo(Exit.cancelled());
+            assertThat(continued[0]).as("the continuation of a cancelled select").isFalse();
+            Task<String, Unit> sender = d.await(Concurrency.spawn(ch.first().send(7)));
+            Result<ChannelError, Integer> r = d.await(ch.second().recv());
+            d.await(sender.join());
+            return r;
+        }));
+        assertThat(e.runOrThrow()).isEqualTo(Result.ok(7));
+    }
+
+    @Test
+    void aSelectWhoseClauseOrFlatMapThrowsIsADefect() {
+        IllegalStateException boom = new IllegalStateException("boom");
+        Exit<String, Unit> inClause = channel(-1).flatMap(ch -> ch.first().<String>send(1)
+                .then(Concurrency.<String, Integer>select(Clause.recv(ch.second(), r -> {
+                    throw boom;
+                })).flatMap(x -> Effect.unit()))).run();
+        assertThat(inClause).isEqualTo(Exit.defect(boom));
+        Exit<String, Unit> inContinuation = channel(-1).flatMap(ch -> ch.first().<String>send(1)
+                .then(Concurrency.<String, Integer>select(Clause.recv(ch.second(), r -> 1)).<Unit>flatMap(x -> {
+                    throw boom;
+                }))).run();
+        assertThat(inContinuation).isEqualTo(Exit.defect(boom));
+    }
 }
