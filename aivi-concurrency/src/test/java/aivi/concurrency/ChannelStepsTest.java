@@ -284,27 +284,37 @@ class ChannelStepsTest {
 
     @Test
     void aFusedRecvCancelledWhileWaitingConsumedNothing() {
-        Effect<String, Result<ChannelError, Integer>> e = channel(0).flatMap(ch -> Effect.gen(d -> {
+        assertThat(cancelledWhileWaiting(in -> in.<String>recv(), "receive").runOrThrow()).isEqualTo(Result.ok(7));
+    }
+
+    /**
+     * Spawns {@code step(receiver).flatMap(...)} on an empty rendezvous channel, cancels it while it waits, and
+     * checks that it ended cancelled without running its continuation; then sends 7 and yields what a plain
+     * receive gets, which is {@code Ok(7)} only if the cancelled step consumed nothing.
+     */
+    private static Effect<String, Result<ChannelError, Integer>> cancelledWhileWaiting(
+            java.util.function.Function<Receiver<Integer>, Effect<String, Result<ChannelError, Integer>>> step,
+            String what) {
+        return channel(0).flatMap(ch -> Effect.gen(d -> {
             CountDownLatch entering = new CountDownLatch(1);
             boolean[] continued = new boolean[1];
-            Task<String, Unit> receiver = d.await(Concurrency.spawn(Effect.<String, Unit>sync(() -> {
+            Task<String, Unit> waiting = d.await(Concurrency.spawn(Effect.<String, Unit>sync(() -> {
                 entering.countDown();
                 return Unit.UNIT;
-            }).then(ch.second().<String>recv().flatMap(r -> {
+            }).then(step.apply(ch.second()).flatMap(r -> {
                 continued[0] = true;
                 return Effect.unit();
             }))));
-            TestFibers.await(entering, "the receive to start");
-            TestFibers.awaitParked(receiver);
-            d.await(receiver.cancel());
-            assertThat(d.await(receiver.<String>await())).isEqualTo(Exit.cancelled());
-            assertThat(continued[0]).as("the continuation of a cancelled receive").isFalse();
+            TestFibers.await(entering, "the " + what + " to start");
+            TestFibers.awaitParked(waiting);
+            d.await(waiting.cancel());
+            assertThat(d.await(waiting.<String>await())).isEqualTo(Exit.cancelled());
+            assertThat(continued[0]).as("the continuation of a cancelled " + what).isFalse();
             Task<String, Unit> sender = d.await(Concurrency.spawn(ch.first().send(7)));
             Result<ChannelError, Integer> r = d.await(ch.second().recv());
             d.await(sender.join());
             return r;
         }));
-        assertThat(e.runOrThrow()).isEqualTo(Result.ok(7));
     }
 
     @Test
@@ -390,28 +400,8 @@ class ChannelStepsTest {
 
     @Test
     void aSelectCancelledWhileWaitingConsumedNothingAndItsFlatMapDidNotRun() {
-        Effect<String, Result<ChannelError, Integer>> e = channel(0).flatMap(ch -> Effect.gen(d -> {
-            CountDownLatch entering = new CountDownLatch(1);
-            boolean[] continued = new boolean[1];
-            Task<String, Unit> selecting = d.await(Concurrency.spawn(Effect.<String, Unit>sync(() -> {
-                entering.countDown();
-                return Unit.UNIT;
-            }).then(Concurrency.<String, Result<ChannelError, Integer>>select(Clause.recv(ch.second(), r -> r))
-                    .flatMap(r -> {
-                        continued[0] = true;
-                        return Effect.unit();
-                    }))));
-            TestFibers.await(entering, "the select to start");
-            TestFibers.awaitParked(selecting);
-            d.await(selecting.cancel());
-            assertThat(d.await(selecting.<String>await())).isEqualTo(Exit.cancelled());
-            assertThat(continued[0]).as("the continuation of a cancelled select").isFalse();
-            Task<String, Unit> sender = d.await(Concurrency.spawn(ch.first().send(7)));
-            Result<ChannelError, Integer> r = d.await(ch.second().recv());
-            d.await(sender.join());
-            return r;
-        }));
-        assertThat(e.runOrThrow()).isEqualTo(Result.ok(7));
+        assertThat(cancelledWhileWaiting(in -> Concurrency.select(Clause.recv(in, r -> r)), "select").runOrThrow())
+                .isEqualTo(Result.ok(7));
     }
 
     @Test
