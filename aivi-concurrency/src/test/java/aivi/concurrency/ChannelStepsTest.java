@@ -11,8 +11,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The channel operations as run-loop steps (ChannelHandles' send, recv, fold and forEach steps): each of
- * them through the run loop, through {@code d.await} and behind a {@code flatMap}, on the path that
+ * The channel operations as run-loop steps (ChannelHandles' send, recv, fold and forEach steps, and the select
+ * step): each of them through the run loop, through {@code d.await} and behind a {@code flatMap}, on the path that
  * completes at once and on the path that waits.
  */
 @ExtendWith(NoLeakedFibers.class)
@@ -328,9 +328,12 @@ class ChannelStepsTest {
 
     // ---- a select reused as a step of a flatMap loop (a plain FlatMap over the select's step)
 
-    /** Receives with one select over both channels, reused for every step, until both are closed and drained. */
+    /**
+     * Receives with {@code one}, the same select effect at every step, until it has seen {@code open} closes;
+     * yields {@code sum * 1,000,000 + seen} (the values' sum and count).
+     */
     private static Effect<String, Long> selectLoop(Effect<String, Result<ChannelError, Integer>> one,
-                                                     int open, long sum, int seen) {
+                                                   int open, long sum, int seen) {
         if (open == 0) {
             return Effect.succeed(sum * 1_000_000L + seen);
         }
